@@ -1,0 +1,256 @@
+// f32 GEMM for metagrad: C[M,N] = op(A)[M,K] · op(B)[K,N], row-major, batched.
+//
+// Compiled twice from this one source (see scripts/build-wasm.mjs):
+//   SIMD build   -> micro-kernel f32_gemm_4x8_wasmsimd (4 rows x 8 columns, 8 f32x4 accumulators)
+//   scalar build -> micro-kernel f32_gemm_4x4_wasm     (4 x 4 scalar accumulators)
+// `ASC_FEATURE_SIMD` is a compile-time constant, so each build contains only its own kernel.
+//
+// Goto-style blocking: a KC-deep slab of op(B) is packed into 8-column panels, an MC x KC block
+// of op(A) into 4-row panels (transposes are absorbed by the packing), and the micro-kernel
+// streams both panels. Partial tiles are zero-padded in the packs and written back through a
+// small scratch tile, so the micro-kernel itself never branches on edges.
+//
+// Memory is owned by the JS side (src/kernels/wasm.ts): it lays out A, B, C and the two pack
+// buffers in linear memory and passes byte offsets. The module has no allocator.
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+export const KC: i32 = 256;
+export const MC: i32 = 64;
+
+// 4x8 scratch tile used for edge tiles; lives in the first 128 bytes the JS side reserves.
+const EDGE_TILE: usize = 0;
+
+/** Bytes of scratch the caller must reserve for the A pack: MC x KC floats. */
+export function packABytes(): i32 {
+  return MC * KC * 4;
+}
+
+/** Bytes of scratch the caller must reserve for the B pack of a product with N columns. */
+export function packBBytes(n: i32): i32 {
+  return KC * (((n + NR - 1) / NR) * NR) * 4;
+}
+
+// op(B)[k0..k0+kc, 0..n] -> panels of NR columns: pb[(j/NR)*kc*NR + k*NR + (j%NR)].
+function packB(b: usize, transB: i32, k0: i32, kc: i32, n: i32, kTotal: i32, pb: usize): void {
+  const panels = (n + NR - 1) / NR;
+  for (let p = 0; p < panels; p++) {
+    const j0 = p * NR;
+    const cols = min(NR, n - j0);
+    let dst = pb + <usize>(p * kc * NR) * 4;
+    for (let k = 0; k < kc; k++) {
+      const kk = k0 + k;
+      if (transB == 0) {
+        const src = b + <usize>(kk * n + j0) * 4;
+        if (cols == NR) {
+          if (ASC_FEATURE_SIMD) {
+            v128.store(dst, v128.load(src));
+            v128.store(dst, v128.load(src, 16), 16);
+          } else {
+            for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+          }
+        } else {
+          for (let j = 0; j < NR; j++) {
+            store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
+          }
+        }
+      } else {
+        // op(B)[kk][j] = B[j][kk], B stored [n, kTotal]
+        for (let j = 0; j < NR; j++) {
+          store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(b + <usize>((j0 + j) * kTotal + kk) * 4) : 0);
+        }
+      }
+      dst += NR * 4;
+    }
+  }
+}
+
+// op(A)[i0..i0+mc, k0..k0+kc] -> panels of MR rows: pa[(i/MR)*kc*MR + k*MR + (i%MR)].
+function packA(a: usize, transA: i32, i0: i32, mc: i32, k0: i32, kc: i32, m: i32, kTotal: i32, pa: usize): void {
+  const panels = (mc + MR - 1) / MR;
+  for (let p = 0; p < panels; p++) {
+    const r0 = i0 + p * MR;
+    const rows = min(MR, i0 + mc - r0);
+    let dst = pa + <usize>(p * kc * MR) * 4;
+    if (transA == 0) {
+      // A stored [m, kTotal]: walk each row, scatter into the panel.
+      for (let r = 0; r < MR; r++) {
+        let d = dst + (<usize>r << 2);
+        if (r < rows) {
+          const src = a + <usize>((r0 + r) * kTotal + k0) * 4;
+          for (let k = 0; k < kc; k++) {
+            store<f32>(d, load<f32>(src + (<usize>k << 2)));
+            d += MR * 4;
+          }
+        } else {
+          for (let k = 0; k < kc; k++) {
+            store<f32>(d, 0);
+            d += MR * 4;
+          }
+        }
+      }
+    } else {
+      // A stored [kTotal, m]: op(A)[i][k] = A[k][i]; MR consecutive rows are contiguous.
+      for (let k = 0; k < kc; k++) {
+        const src = a + <usize>((k0 + k) * m + r0) * 4;
+        if (rows == MR) {
+          if (ASC_FEATURE_SIMD) {
+            v128.store(dst, v128.load(src));
+          } else {
+            for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
+          }
+        } else {
+          for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), r < rows ? load<f32>(src + (<usize>r << 2)) : 0);
+        }
+        dst += MR * 4;
+      }
+    }
+  }
+}
+
+// The 4x8 SIMD micro-kernel: c[4x8] (+)= pa[kc x 4]ᵀ · pb[kc x 8]. 8 accumulators + 2 B
+// vectors + 1 A splat = 11 live v128, under V8's ~15-register cliff.
+// @ts-ignore: decorator
+@inline
+function f32_gemm_4x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pa += 16;
+    pb += 32;
+  }
+  const ld = <usize>ldc << 2;
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ld)); c11 = f32x4.add(c11, v128.load(c + ld, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ld)); c21 = f32x4.add(c21, v128.load(c + 2 * ld, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ld)); c31 = f32x4.add(c31, v128.load(c + 3 * ld, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
+  v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
+  v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
+}
+
+// Scalar micro-kernel for runtimes without SIMD: one 4x4 half of the 8-wide panel
+// (16 accumulators; a 4x8 scalar tile would spill).
+// @ts-ignore: decorator
+@inline
+function f32_gemm_4x4_wasm(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
+  let c00: f32 = 0, c01: f32 = 0, c02: f32 = 0, c03: f32 = 0;
+  let c10: f32 = 0, c11: f32 = 0, c12: f32 = 0, c13: f32 = 0;
+  let c20: f32 = 0, c21: f32 = 0, c22: f32 = 0, c23: f32 = 0;
+  let c30: f32 = 0, c31: f32 = 0, c32: f32 = 0, c33: f32 = 0;
+  for (let k = 0; k < kc; k++) {
+    const b0 = load<f32>(pb), b1 = load<f32>(pb, 4), b2 = load<f32>(pb, 8), b3 = load<f32>(pb, 12);
+    let a = load<f32>(pa);
+    c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
+    a = load<f32>(pa, 4);
+    c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
+    a = load<f32>(pa, 8);
+    c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
+    a = load<f32>(pa, 12);
+    c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
+    pa += 16;
+    pb += NR * 4;
+  }
+  const ld = <usize>ldc << 2;
+  const r1 = c + ld, r2 = c + 2 * ld, r3 = c + 3 * ld;
+  if (accumulate) {
+    c00 += load<f32>(c); c01 += load<f32>(c, 4); c02 += load<f32>(c, 8); c03 += load<f32>(c, 12);
+    c10 += load<f32>(r1); c11 += load<f32>(r1, 4); c12 += load<f32>(r1, 8); c13 += load<f32>(r1, 12);
+    c20 += load<f32>(r2); c21 += load<f32>(r2, 4); c22 += load<f32>(r2, 8); c23 += load<f32>(r2, 12);
+    c30 += load<f32>(r3); c31 += load<f32>(r3, 4); c32 += load<f32>(r3, 8); c33 += load<f32>(r3, 12);
+  }
+  store<f32>(c, c00); store<f32>(c, c01, 4); store<f32>(c, c02, 8); store<f32>(c, c03, 12);
+  store<f32>(r1, c10); store<f32>(r1, c11, 4); store<f32>(r1, c12, 8); store<f32>(r1, c13, 12);
+  store<f32>(r2, c20); store<f32>(r2, c21, 4); store<f32>(r2, c22, 8); store<f32>(r2, c23, 12);
+  store<f32>(r3, c30); store<f32>(r3, c31, 4); store<f32>(r3, c32, 8); store<f32>(r3, c33, 12);
+}
+
+// One MR x NR tile through whichever micro-kernel this build has.
+// @ts-ignore: decorator
+@inline
+function microTile(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
+  if (ASC_FEATURE_SIMD) {
+    f32_gemm_4x8_wasmsimd(kc, pa, pb, c, ldc, accumulate);
+  } else {
+    f32_gemm_4x4_wasm(kc, pa, pb, c, ldc, accumulate);
+    f32_gemm_4x4_wasm(kc, pa, pb + 16, c + 16, ldc, accumulate);
+  }
+}
+
+function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, pa: usize, pb: usize): void {
+  if (k == 0) {
+    memory.fill(c, 0, <usize>(m * n) * 4);
+    return;
+  }
+  for (let k0 = 0; k0 < k; k0 += KC) {
+    const kc = min(KC, k - k0);
+    const accumulate = k0 > 0;
+    packB(b, transB, k0, kc, n, k, pb);
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = min(MC, m - i0);
+      packA(a, transA, i0, mc, k0, kc, m, k, pa);
+      for (let j0 = 0; j0 < n; j0 += NR) {
+        const cols = min(NR, n - j0);
+        const pbPanel = pb + <usize>((j0 / NR) * kc * NR) * 4;
+        for (let ir = 0; ir < mc; ir += MR) {
+          const rows = min(MR, mc - ir);
+          const paPanel = pa + <usize>((ir / MR) * kc * MR) * 4;
+          const cTile = c + <usize>((i0 + ir) * n + j0) * 4;
+          if (rows == MR && cols == NR) {
+            microTile(kc, paPanel, pbPanel, cTile, n, accumulate);
+          } else {
+            // Edge: compute the full tile into scratch, copy the valid part out.
+            microTile(kc, paPanel, pbPanel, EDGE_TILE, NR, false);
+            for (let r = 0; r < rows; r++) {
+              for (let q = 0; q < cols; q++) {
+                const dst = cTile + <usize>(r * n + q) * 4;
+                const v = load<f32>(EDGE_TILE + <usize>(r * NR + q) * 4);
+                store<f32>(dst, accumulate ? load<f32>(dst) + v : v);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Batched f32 GEMM: for t in 0..batch, C_t = op(A_t) · op(B_t), with A_t at a + t*strideA
+ * floats (strideA = 0 broadcasts one A over the batch), likewise B; C_t is dense [m, n].
+ * op(A) is [m, k]: A is stored [m, k], or [k, m] when transA = 1. op(B) is [k, n]: B is stored
+ * [k, n], or [n, k] when transB = 1. pa/pb point at packABytes() / packBBytes(n) of scratch.
+ */
+export function f32_gemm(
+  batch: i32, transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, strideA: i32, b: usize, strideB: i32, c: usize, pa: usize, pb: usize,
+): void {
+  for (let t = 0; t < batch; t++) {
+    gemmOne(transA, transB, m, n, k,
+      a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, pa, pb);
+  }
+}
+
+/** 1 in the SIMD build, 0 in the scalar build. */
+export function hasSimd(): i32 {
+  return ASC_FEATURE_SIMD ? 1 : 0;
+}

@@ -1,0 +1,104 @@
+// Which Kernels run: 'wasm-simd' when the runtime validates SIMD, else the scalar 'wasm' build,
+// else 'js'. Chosen lazily at the first kernel call; setBackend forces one, and initWasm takes a
+// precompiled WebAssembly.Module for runtimes that forbid compiling bytes (Cloudflare Workers).
+import { BackendError } from '../errors.ts';
+import { jsKernels } from './js/index.ts';
+import type { BackendName, Kernels } from './types.ts';
+import { decodeBase64, wasmKernels } from './wasm.ts';
+import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.ts';
+
+let active: Kernels | null = null;
+const loaded: Partial<Record<BackendName, Kernels>> = { js: jsKernels };
+
+/** The embedded module bytes of one WASM build. */
+export function wasmBytes(build: 'wasm-simd' | 'wasm'): Uint8Array<ArrayBuffer> {
+  return decodeBase64(build === 'wasm-simd' ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64);
+}
+
+function loadSync(name: BackendName): Kernels {
+  const have = loaded[name];
+  if (have) return have;
+  if (typeof WebAssembly === 'undefined') throw new BackendError(`setBackend('${name}'): this runtime has no WebAssembly`);
+  const bytes = wasmBytes(name as 'wasm-simd' | 'wasm');
+  if (!WebAssembly.validate(bytes)) {
+    throw new BackendError(`setBackend('${name}'): this runtime does not validate the ${name} module${name === 'wasm-simd' ? ' (no WebAssembly SIMD)' : ''}`);
+  }
+  let k: Kernels;
+  try {
+    k = wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}));
+  } catch (e) {
+    throw new BackendError(`setBackend('${name}'): compiling the embedded module failed (${(e as Error).message}); a runtime that forbids compiling bytes needs initWasm(precompiledModule)`);
+  }
+  loaded[name] = k;
+  return k;
+}
+
+/** The active kernels, choosing the best available backend on first use. */
+export function kernels(): Kernels {
+  if (active) return active;
+  for (const name of ['wasm-simd', 'wasm'] as const) {
+    try {
+      active = loadSync(name);
+      return active;
+    } catch {
+      // fall through to the next build
+    }
+  }
+  active = jsKernels;
+  return active;
+}
+
+/**
+ * The name of the backend that runs kernels: 'wasm-simd', 'wasm' or 'js'.
+ * @example
+ * getBackend(); // 'wasm-simd' in Node 20 and current browsers
+ */
+export function getBackend(): BackendName {
+  return kernels().name;
+}
+
+/**
+ * Forces a backend. Throws BackendError naming the backend when the runtime cannot run it.
+ * @example
+ * setBackend('js'); // reference kernels, float32 and float64
+ */
+export function setBackend(name: BackendName): void {
+  if (name !== 'js' && name !== 'wasm' && name !== 'wasm-simd') {
+    throw new BackendError(`setBackend: unknown backend '${String(name)}'; expected 'wasm-simd', 'wasm' or 'js'`);
+  }
+  active = loadSync(name);
+}
+
+/** The kernels of one backend without making it active (for tests and benchmarks). */
+export function backendKernels(name: BackendName): Kernels {
+  return loadSync(name);
+}
+
+/**
+ * Instantiates a metagrad kernel module and makes it the active backend. Pass a precompiled
+ * `WebAssembly.Module` where compiling bytes at run time is forbidden (Cloudflare Workers:
+ * `import mod from 'metagrad/metagrad-simd.wasm'`), or bytes; with no argument the embedded
+ * SIMD build is used when valid, else the scalar one. Resolves to the backend name.
+ * @example
+ * await initWasm(); // 'wasm-simd'
+ */
+export async function initWasm(source?: WebAssembly.Module | BufferSource): Promise<BackendName> {
+  let module: WebAssembly.Module;
+  if (source instanceof WebAssembly.Module) {
+    module = source;
+  } else {
+    let bytes: BufferSource;
+    if (source) {
+      bytes = source;
+    } else {
+      const simd = wasmBytes('wasm-simd');
+      bytes = WebAssembly.validate(simd) ? simd : wasmBytes('wasm');
+    }
+    module = await WebAssembly.compile(bytes);
+  }
+  const instance = await WebAssembly.instantiate(module, {});
+  const k = wasmKernels(instance);
+  loaded[k.name] = k;
+  active = k;
+  return k.name;
+}

@@ -1,0 +1,12 @@
+// The JS reference backend: every kernel in plain TypeScript, float32 and float64.
+import type { Kernels } from '../types.ts';
+import { gemm_js } from './gemm.ts';
+import { col2im_js, im2col_js } from './conv.ts';
+
+export const jsKernels: Kernels = {
+  name: 'js',
+  kernelNames: { gemm: 'gemm_js', im2col: 'im2col_js', col2im: 'col2im_js' },
+  gemm: gemm_js,
+  im2col: im2col_js,
+  col2im: col2im_js,
+};

@@ -1,0 +1,55 @@
+// The Kernels interface: the hot loops an op hands its data to. Each backend (JS reference,
+// WASM SIMD, WASM scalar) provides every kernel; src/kernels/backend.ts picks the active one.
+// Kernels work on dense row-major typed arrays and never allocate tensors.
+
+export type DType = 'float32' | 'float64';
+export type FloatArray = Float32Array | Float64Array;
+export type BackendName = 'wasm-simd' | 'wasm' | 'js';
+
+/** Batched GEMM arguments: C_t = op(A_t) · op(B_t) for t < batch; C is dense [batch, m, n]. */
+export interface GemmArgs {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** A_t is stored [m, k], or [k, m] when transA. */
+  transA: boolean;
+  /** B_t is stored [k, n], or [n, k] when transB. */
+  transB: boolean;
+  a: FloatArray;
+  /** Elements between consecutive A_t; 0 broadcasts one A over the batch. */
+  strideA: number;
+  b: FloatArray;
+  strideB: number;
+  c: FloatArray;
+}
+
+/** Convolution geometry shared by im2col and col2im (NCHW, square-free: separate h and w). */
+export interface ConvGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+  outH: number;
+  outW: number;
+}
+
+export interface Kernels {
+  readonly name: BackendName;
+  /** Names of the concrete kernels behind each entry, for reports (e.g. f32_gemm_4x8_wasmsimd). */
+  readonly kernelNames: Readonly<Record<KernelName, string>>;
+  gemm(args: GemmArgs): void;
+  /** x [n, c, h, w] -> cols [n, c*kh*kw, outH*outW]. */
+  im2col(x: FloatArray, g: ConvGeometry, cols: FloatArray): void;
+  /** cols [n, c*kh*kw, outH*outW] -> x [n, c, h, w], summing overlaps (the adjoint of im2col). */
+  col2im(cols: FloatArray, g: ConvGeometry, x: FloatArray): void;
+}
+
+export type KernelName = 'gemm' | 'im2col' | 'col2im';
+export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im'];

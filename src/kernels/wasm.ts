@@ -1,0 +1,87 @@
+// WASM backends: load a compiled AssemblyScript module (SIMD or scalar build), keep one scratch
+// arena in its linear memory, copy operands in, call the kernel, copy the result out.
+// Float64 and products below WASM_MIN_MACS run on the JS twin: a copy costs more than they do.
+import { BackendError } from '../errors.ts';
+import { jsKernels } from './js/index.ts';
+import type { GemmArgs, Kernels } from './types.ts';
+
+/**
+ * Multiply-adds below which a product runs on the JS twin. `npm run bench -- --suite crossover`
+ * measured the SIMD kernel, copies included, level with JS at 4x4x4 (64) and 5x faster at 8x8x8.
+ */
+export const WASM_MIN_MACS = 128;
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  f32_gemm(
+    batch: number, transA: number, transB: number, m: number, n: number, k: number,
+    a: number, strideA: number, b: number, strideB: number, c: number, pa: number, pb: number,
+  ): void;
+  packABytes(): number;
+  packBBytes(n: number): number;
+  hasSimd(): number;
+}
+
+const EDGE_TILE_BYTES = 128; // the kernel's scratch tile at address 0
+const PAGE = 65536;
+const align16 = (x: number) => (x + 15) & ~15;
+
+/** Decodes base64 with the runtime's atob (browsers, workers, Node >= 16, Deno, Bun). */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Wraps an instantiated kernel module as a Kernels backend. minMacs routes smaller f32 products
+ * to the JS twin (default WASM_MIN_MACS; tests pass 0 to exercise the WASM kernel on every size).
+ */
+export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS): Kernels {
+  const ex = instance.exports as unknown as KernelExports;
+  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd'] as const) {
+    if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
+  }
+  const simd = ex.hasSimd() === 1;
+  const memory = ex.memory;
+  const packA = ex.packABytes();
+  let heap = new Float32Array(memory.buffer);
+
+  function ensureBytes(bytes: number): void {
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
+    if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer); // grow detaches views
+  }
+
+  function gemm(args: GemmArgs): void {
+    const { batch, m, n, k, a, b, c } = args;
+    if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array) ||
+      batch * m * n * k < minMacs) {
+      jsKernels.gemm(args);
+      return;
+    }
+    const aOff = EDGE_TILE_BYTES;
+    const bOff = aOff + align16(a.length * 4);
+    const cOff = bOff + align16(b.length * 4);
+    const paOff = cOff + align16(c.length * 4);
+    const pbOff = paOff + packA;
+    ensureBytes(pbOff + ex.packBBytes(n));
+    heap.set(a, aOff >> 2);
+    heap.set(b, bOff >> 2);
+    ex.f32_gemm(batch, args.transA ? 1 : 0, args.transB ? 1 : 0, m, n, k,
+      aOff, args.strideA, bOff, args.strideB, cOff, paOff, pbOff);
+    c.set(heap.subarray(cOff >> 2, (cOff >> 2) + c.length));
+  }
+
+  return {
+    name: simd ? 'wasm-simd' : 'wasm',
+    kernelNames: {
+      gemm: simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm',
+      im2col: jsKernels.kernelNames.im2col,
+      col2im: jsKernels.kernelNames.col2im,
+    },
+    gemm,
+    im2col: jsKernels.im2col,
+    col2im: jsKernels.col2im,
+  };
+}
