@@ -1,0 +1,166 @@
+// Elementwise ops. Binary ops broadcast (add sub mul div pow maximum minimum, and the
+// comparisons eq gt ge lt le, which give 0/1 masks off the tape); their VJPs return gradients in
+// the output's broadcast shape and the grad driver sums them back to each input's shape.
+// Unary ops: tanh, sigmoid, exp and sqrt reuse their saved output in the VJP, and that output
+// stays on the tape, so each rule is differentiable again.
+import { DTypeError, fmtShape } from '../../errors.ts';
+import { Bin, Un, binary, unary } from '../../kernels/js/strided.ts';
+import { broadcastShapes, sizeOf } from '../shape.ts';
+import { record } from '../tape.ts';
+import { Tensor, allocate, asTensor, type TensorLike } from '../tensor.ts';
+
+/** Both operands as tensors of one dtype; a number takes the other operand's dtype. */
+export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
+  const ta = asTensor(a, b instanceof Tensor ? b : 'float32');
+  const tb = asTensor(b, ta);
+  if (ta.dtype !== tb.dtype) {
+    throw new DTypeError(`${op}: dtype mismatch, ${ta.dtype} ${fmtShape(ta.shape)} and ${tb.dtype} ${fmtShape(tb.shape)}; convert one with .to()`);
+  }
+  return [ta, tb];
+}
+
+function forward(op: string, code: Bin, a: Tensor, b: Tensor): Tensor {
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = allocate(a.dtype, sizeOf(shape));
+  binary(code, a.data, a.shape, b.data, b.shape, out, shape);
+  return new Tensor(out, shape);
+}
+
+/** a + b, broadcasting. @example add(tensor([1, 2]), 1) // [2, 3] */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce('add', a, b);
+  return record('add', forward('add', Bin.Add, x, y), [x, y], (g) => [g, g]);
+}
+
+/** a - b, broadcasting. */
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce('sub', a, b);
+  return record('sub', forward('sub', Bin.Sub, x, y), [x, y], (g, needs) => [g, needs[1] ? neg(g) : null]);
+}
+
+/** a * b elementwise, broadcasting. */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce('mul', a, b);
+  return record('mul', forward('mul', Bin.Mul, x, y), [x, y], (g, needs) => [
+    needs[0] ? mul(g, y) : null,
+    needs[1] ? mul(g, x) : null,
+  ]);
+}
+
+/** a / b elementwise, broadcasting. */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce('div', a, b);
+  const out = forward('div', Bin.Div, x, y);
+  // d(a/b)/db = -a/b^2 = -out/b, reusing the saved output.
+  return record('div', out, [x, y], (g, needs) => [
+    needs[0] ? div(g, y) : null,
+    needs[1] ? neg(mul(g, div(out, y))) : null,
+  ]);
+}
+
+/** a ** b elementwise, broadcasting. @example pow(x, 3) */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce('pow', a, b);
+  const out = forward('pow', Bin.Pow, x, y);
+  return record('pow', out, [x, y], (g, needs) => [
+    needs[0] ? mul(g, mul(y, pow(x, sub(y, 1)))) : null,
+    needs[1] ? mul(g, mul(out, log(x))) : null,
+  ]);
+}
+
+/** Elementwise maximum; the gradient goes to a where a >= b, else to b. */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce('maximum', a, b);
+  return record('maximum', forward('maximum', Bin.Max, x, y), [x, y], (g, needs) => {
+    const takeA = ge(x, y);
+    return [needs[0] ? mul(g, takeA) : null, needs[1] ? mul(g, sub(1, takeA)) : null];
+  });
+}
+
+/** Elementwise minimum; the gradient goes to a where a <= b, else to b. */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  const [x, y] = coerce('minimum', a, b);
+  return record('minimum', forward('minimum', Bin.Min, x, y), [x, y], (g, needs) => {
+    const takeA = le(x, y);
+    return [needs[0] ? mul(g, takeA) : null, needs[1] ? mul(g, sub(1, takeA)) : null];
+  });
+}
+
+// Comparisons: 1 where true, 0 where false, in the operands' dtype. Not differentiable.
+export const eq = (a: TensorLike, b: TensorLike): Tensor => forward('eq', Bin.Eq, ...coerce('eq', a, b));
+export const gt = (a: TensorLike, b: TensorLike): Tensor => forward('gt', Bin.Gt, ...coerce('gt', a, b));
+export const ge = (a: TensorLike, b: TensorLike): Tensor => forward('ge', Bin.Ge, ...coerce('ge', a, b));
+export const lt = (a: TensorLike, b: TensorLike): Tensor => forward('lt', Bin.Lt, ...coerce('lt', a, b));
+export const le = (a: TensorLike, b: TensorLike): Tensor => forward('le', Bin.Le, ...coerce('le', a, b));
+
+// ---- unary ----
+
+function map(code: Un, x: Tensor): Tensor {
+  const out = allocate(x.dtype, x.size);
+  unary(code, x.data, out);
+  return new Tensor(out, x.shape);
+}
+
+/** -x */
+export function neg(x: Tensor): Tensor {
+  return record('neg', map(Un.Neg, x), [x], (g) => [neg(g)]);
+}
+
+/** e^x */
+export function exp(x: Tensor): Tensor {
+  const out = map(Un.Exp, x);
+  return record('exp', out, [x], (g) => [mul(g, out)]);
+}
+
+/** Natural logarithm. */
+export function log(x: Tensor): Tensor {
+  return record('log', map(Un.Log, x), [x], (g) => [div(g, x)]);
+}
+
+/** Square root. */
+export function sqrt(x: Tensor): Tensor {
+  const out = map(Un.Sqrt, x);
+  return record('sqrt', out, [x], (g) => [div(g, mul(out, 2))]);
+}
+
+/** |x|; the gradient at 0 is 0, as in PyTorch. */
+export function abs(x: Tensor): Tensor {
+  return record('abs', map(Un.Abs, x), [x], (g) => [mul(g, sign(x))]);
+}
+
+/** Hyperbolic tangent. */
+export function tanh(x: Tensor): Tensor {
+  const out = map(Un.Tanh, x);
+  return record('tanh', out, [x], (g) => [mul(g, sub(1, mul(out, out)))]);
+}
+
+/** Logistic sigmoid 1 / (1 + e^-x), stable for large |x|. */
+export function sigmoid(x: Tensor): Tensor {
+  const out = map(Un.Sigmoid, x);
+  return record('sigmoid', out, [x], (g) => [mul(g, mul(out, sub(1, out)))]);
+}
+
+/** max(x, 0); the gradient at 0 is 0. */
+export function relu(x: Tensor): Tensor {
+  return record('relu', map(Un.Relu, x), [x], (g) => [mul(g, step(x))]);
+}
+
+/** -1, 0 or 1 by the sign of x. Piecewise constant: not on the tape. */
+export function sign(x: Tensor): Tensor {
+  return map(Un.Sign, x);
+}
+
+/** 1 where x > 0, else 0 (the derivative of relu). Not on the tape. */
+export function step(x: Tensor): Tensor {
+  return map(Un.Step, x);
+}
+
+/** x * x */
+export function square(x: Tensor): Tensor {
+  return mul(x, x);
+}
+
+/** log(1 + e^x), computed as relu(x) + log(1 + e^-|x|) so it never overflows. */
+export function softplus(x: Tensor): Tensor {
+  return add(relu(x), log(add(exp(neg(abs(x))), 1)));
+}

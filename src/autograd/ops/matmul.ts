@@ -1,0 +1,90 @@
+// matmul: batched matrix product with NumPy semantics. One primitive, matmulT(a, b, transA,
+// transB), whose VJP is four more calls to itself (so backward runs the same fast GEMM with
+// transposes absorbed in packing, and is differentiable again). Batch dims broadcast.
+import { ShapeError, fmtShape } from '../../errors.ts';
+import { broadcastCopy } from '../../kernels/js/strided.ts';
+import { kernels } from '../../kernels/backend.ts';
+import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
+import { record } from '../tape.ts';
+import { Tensor, allocate } from '../tensor.ts';
+import { coerce } from './elementwise.ts';
+import { reshape } from './reduce.ts';
+
+/** The batch operand's data laid out densely over `batch`, and the stride between matrices. */
+function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [Tensor['data'], number] {
+  const own = x.shape.slice(0, -2);
+  if (sizeOf(own) === 1) return [x.data, 0];
+  const padded = [...new Array(batch.length - own.length).fill(1), ...own];
+  if (sameShape(padded, batch)) return [x.data, rows * cols];
+  const full = allocate(x.dtype, sizeOf(batch) * rows * cols);
+  broadcastCopy(x.data, x.shape, full, [...batch, rows, cols]);
+  return [full, rows * cols];
+}
+
+/**
+ * op(a) · op(b) over the last two axes, where op transposes when the flag is set; both
+ * operands at least 2-D; leading (batch) axes broadcast.
+ */
+export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  [a, b] = coerce('matmul', a, b);
+  if (a.ndim < 2 || b.ndim < 2) {
+    throw new ShapeError(`matmul: operands must be at least 2-D here, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  const [ar, ac] = a.shape.slice(-2);
+  const [br, bc] = b.shape.slice(-2);
+  const m = transA ? ac : ar;
+  const k = transA ? ar : ac;
+  const kb = transB ? bc : br;
+  const n = transB ? br : bc;
+  if (k !== kb) {
+    const desc = (s: readonly number[], t: boolean) => fmtShape(s) + (t ? 'ᵀ' : '');
+    throw new ShapeError(`matmul: inner dimensions differ: ${desc(a.shape, transA)} · ${desc(b.shape, transB)} (${k} vs ${kb})`);
+  }
+  const batch = broadcastShapes('matmul (batch axes)', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  const batchSize = sizeOf(batch);
+  const [aData, strideA] = batchOperand(a, batch, ar, ac);
+  const [bData, strideB] = batchOperand(b, batch, br, bc);
+  const c = allocate(a.dtype, batchSize * m * n);
+  kernels().gemm({ batch: batchSize, m, n, k, transA, transB, a: aData, strideA, b: bData, strideB, c });
+  const out = new Tensor(c, [...batch, m, n]);
+  return record('matmul', out, [a, b], (g, needs) => {
+    // C = op(A) op(B); the four cases written out (see the table in docs).
+    let ga: Tensor | null = null;
+    let gb: Tensor | null = null;
+    if (!transA && !transB) {
+      if (needs[0]) ga = matmulT(g, b, false, true);
+      if (needs[1]) gb = matmulT(a, g, true, false);
+    } else if (!transA && transB) {
+      if (needs[0]) ga = matmulT(g, b, false, false);
+      if (needs[1]) gb = matmulT(g, a, true, false);
+    } else if (transA && !transB) {
+      if (needs[0]) ga = matmulT(b, g, false, true);
+      if (needs[1]) gb = matmulT(a, g, false, false);
+    } else {
+      if (needs[0]) ga = matmulT(b, g, true, true);
+      if (needs[1]) gb = matmulT(g, a, true, true);
+    }
+    return [ga, gb];
+  });
+}
+
+/**
+ * Matrix product with NumPy semantics: 2-D x 2-D, batched N-D with broadcast batch axes, and
+ * 1-D operands promoted to a row (left) or a column (right) and squeezed from the result.
+ * @example matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])) // [3, 7]
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`matmul: operands must be at least 1-D, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+  }
+  const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]]) : a;
+  const b2 = b.ndim === 1 ? reshape(b, [b.shape[0], 1]) : b;
+  let out = matmulT(a2, b2);
+  if (a.ndim === 1 || b.ndim === 1) {
+    const s = out.shape.slice();
+    if (b.ndim === 1) s.pop();
+    if (a.ndim === 1) s.splice(s.length - (b.ndim === 1 ? 1 : 2), 1);
+    out = reshape(out, s);
+  }
+  return out;
+}

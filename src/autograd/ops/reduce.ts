@@ -1,0 +1,110 @@
+// Reductions and their adjoints: sum <-> broadcastTo are each other's VJP, so they live
+// together with reshape (which both use) and max (whose VJP broadcasts). mean, min and sumTo
+// are composed.
+import { ShapeError, fmtShape } from '../../errors.ts';
+import { Red, broadcastCopy, reduce } from '../../kernels/js/strided.ts';
+import { broadcastShapes, normAxes, sameShape, sizeOf } from '../shape.ts';
+import { record } from '../tape.ts';
+import { Tensor, allocate } from '../tensor.ts';
+import { div, eq, mul, neg } from './elementwise.ts';
+
+/**
+ * Same data, new shape; one dimension may be -1 (inferred). Shares x's data.
+ * @example reshape(arange(6), [2, -1]) // shape [2, 3]
+ */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const s = [...shape];
+  const infer = s.indexOf(-1);
+  if (infer >= 0) {
+    const rest = sizeOf(s.filter((_, i) => i !== infer));
+    if (s.indexOf(-1, infer + 1) >= 0 || rest === 0 || x.size % rest !== 0) {
+      throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) to ${fmtShape(shape)}`);
+    }
+    s[infer] = x.size / rest;
+  }
+  if (s.some((d) => !Number.isInteger(d) || d < 0) || sizeOf(s) !== x.size) {
+    throw new ShapeError(`reshape: cannot reshape ${fmtShape(x.shape)} (${x.size} elements) to ${fmtShape(shape)}`);
+  }
+  if (sameShape(s, x.shape)) return x;
+  return record('reshape', new Tensor(x.data, s), [x], (g) => [reshape(g, x.shape)]);
+}
+
+/** x repeated along size-1 (or missing leading) axes to `shape`. @example broadcastTo(tensor([1, 2]), [3, 2]) */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  const target = [...shape];
+  const b = broadcastShapes('broadcastTo', x.shape, target);
+  if (!sameShape(b, target)) {
+    throw new ShapeError(`broadcastTo: cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
+  }
+  if (sameShape(x.shape, target)) return x;
+  const out = allocate(x.dtype, sizeOf(target));
+  broadcastCopy(x.data, x.shape, out, target);
+  return record('broadcastTo', new Tensor(out, target), [x], (g) => [sumTo(g, x.shape)]);
+}
+
+function reduceForward(op: string, code: Red, x: Tensor, axes: number[], keepDims: boolean): Tensor {
+  const reduced = x.shape.map((_, i) => axes.includes(i));
+  const kept = x.shape.map((d, i) => (reduced[i] ? 1 : d));
+  if (code === Red.Max && axes.some((a) => x.shape[a] === 0)) {
+    throw new ShapeError(`${op}: cannot reduce over an empty axis of ${fmtShape(x.shape)}`);
+  }
+  const out = allocate(x.dtype, sizeOf(kept));
+  reduce(code, x.data, x.shape, reduced, out);
+  return new Tensor(out, keepDims ? kept : x.shape.filter((_, i) => !reduced[i]));
+}
+
+/** The shape `x` reduces to with kept size-1 axes, for broadcasting a reduced gradient back. */
+function keptShape(shape: readonly number[], axes: number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+/**
+ * Sum over all elements, or over `axis` (a number or an array, negative from the end).
+ * @example sum(tensor([[1, 2], [3, 4]]), 0) // [4, 6]
+ */
+export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  const axes = normAxes('sum', axis, x.ndim);
+  const out = reduceForward('sum', Red.Sum, x, axes, keepDims);
+  return record('sum', out, [x], (g) => [broadcastTo(reshape(g, keptShape(x.shape, axes)), x.shape)]);
+}
+
+/**
+ * Maximum over all elements or over `axis`. Ties share the gradient equally.
+ * @example max(tensor([[1, 5], [3, 4]]), 1) // [5, 4]
+ */
+export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  const axes = normAxes('max', axis, x.ndim);
+  const out = reduceForward('max', Red.Max, x, axes, keepDims);
+  return record('max', out, [x], (g) => {
+    const kept = keptShape(x.shape, axes);
+    const mask = eq(x, reshape(out, kept)); // constant: where the maximum is attained
+    const share = div(mask, reduceForward('max', Red.Sum, mask, axes, true));
+    return [mul(broadcastTo(reshape(g, kept), x.shape), share)];
+  });
+}
+
+/** Minimum over all elements or over `axis`: -max(-x). */
+export function min(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  return neg(max(neg(x), axis, keepDims));
+}
+
+/** Mean over all elements or over `axis`. */
+export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  const axes = normAxes('mean', axis, x.ndim);
+  const count = axes.reduce((n, a) => n * x.shape[a], 1);
+  return div(sum(x, axes, keepDims), count);
+}
+
+/** Sums x down to `shape` (the reverse of broadcasting): how gradients are unbroadcast. */
+export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  if (sameShape(x.shape, shape)) return x;
+  const lead = x.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < x.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && x.shape[i] !== 1)) axes.push(i);
+    else if (shape[i - lead] !== x.shape[i]) {
+      throw new ShapeError(`sumTo: cannot sum ${fmtShape(x.shape)} down to ${fmtShape(shape)}`);
+    }
+  }
+  return reshape(sum(x, axes, true), shape);
+}

@@ -1,0 +1,249 @@
+// Tensor: a dense row-major typed array (float32 or float64), a shape, and an optional tape
+// Node saying which op made it. Creation functions live here too. Ops are attached as methods
+// in methods.ts so that this file imports no op (and no import cycle forms).
+import { DTypeError, ShapeError, fmtShape } from '../errors.ts';
+import { Rng } from '../rng.ts';
+import type { DType, FloatArray } from '../kernels/types.ts';
+import { checkShape, sizeOf } from './shape.ts';
+import type { Node } from './tape.ts';
+
+export type { DType, FloatArray };
+export type NestedArray = number | readonly NestedArray[];
+
+export interface TensorOptions {
+  dtype?: DType;
+  shape?: readonly number[];
+  requiresGrad?: boolean;
+}
+
+export class Tensor {
+  /** The elements, row-major. Shared (not copied) by reshape. */
+  readonly data: FloatArray;
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** True for a leaf the user asked gradients of, and for every result computed from one. */
+  requiresGrad = false;
+  /** Gradient accumulated by backward() on a leaf. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor on the tape; null for leaves and untracked results. */
+  node: Node | null = null;
+
+  constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
+    if (data.length !== sizeOf(shape)) {
+      throw new ShapeError(`Tensor: ${data.length} elements do not fill shape ${fmtShape(shape)}`);
+    }
+    this.data = data;
+    this.shape = shape;
+    this.dtype = data instanceof Float64Array ? 'float64' : 'float32';
+    this.requiresGrad = requiresGrad;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** True when no recorded op produced this tensor. */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** The single element of a one-element tensor, as a number. */
+  item(): number {
+    if (this.data.length !== 1) throw new ShapeError(`item: tensor of shape ${fmtShape(this.shape)} has ${this.data.length} elements, not 1`);
+    return this.data[0];
+  }
+
+  /** The elements as nested arrays (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    const build = (axis: number, offset: number): NestedArray => {
+      if (axis === this.shape.length) return this.data[offset];
+      const inner = sizeOf(this.shape.slice(axis + 1));
+      return Array.from({ length: this.shape[axis] }, (_, i) => build(axis + 1, offset + i * inner));
+    };
+    return build(0, 0);
+  }
+
+  /** A tensor sharing this one's data, cut from the tape. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** Sets requiresGrad on a leaf, in place; returns this. */
+  requiresGrad_(on = true): this {
+    if (!this.isLeaf) throw new ShapeError(`requiresGrad_: only leaves can change requiresGrad (this tensor was made by ${this.node!.op})`);
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** A copy in the given dtype (off the tape: casts are not differentiated). */
+  to(dtype: DType): Tensor {
+    if (dtype === this.dtype) return this;
+    return new Tensor(dtype === 'float64' ? Float64Array.from(this.data) : Float32Array.from(this.data), this.shape);
+  }
+
+  toString(): string {
+    return `Tensor(${JSON.stringify(this.toArray())}, shape=${fmtShape(this.shape)}, dtype=${this.dtype}${this.node ? `, op=${this.node.op}` : ''})`;
+  }
+}
+
+export function allocate(dtype: DType, n: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+}
+
+function checkDType(op: string, dtype: unknown): DType {
+  if (dtype === undefined) return 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${op}: unsupported dtype '${String(dtype)}'; use 'float32' or 'float64'`);
+  return dtype;
+}
+
+function inferShape(op: string, data: NestedArray): number[] {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0] as NestedArray;
+  }
+  if (shape.includes(0)) return shape;
+  const check = (v: NestedArray, axis: number): void => {
+    if (axis === shape.length) {
+      if (typeof v !== 'number') throw new ShapeError(`${op}: ragged nested array: expected a number at depth ${axis}, shape ${fmtShape(shape)}`);
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[axis]) {
+      throw new ShapeError(`${op}: ragged nested array: expected length ${shape[axis]} at depth ${axis}, shape ${fmtShape(shape)}`);
+    }
+    for (const x of v) check(x, axis + 1);
+  };
+  check(data, 0);
+  return shape;
+}
+
+/**
+ * Creates a tensor from a number, nested arrays or a typed array (copied).
+ * @example
+ * tensor([[1, 2], [3, 4]]);                     // float32, shape [2, 2]
+ * tensor([1, 2, 3, 4], { shape: [2, 2], dtype: 'float64', requiresGrad: true });
+ */
+export function tensor(data: NestedArray | FloatArray | ArrayLike<number>, options: TensorOptions = {}): Tensor {
+  const isTyped = ArrayBuffer.isView(data);
+  const dtype = options.dtype ? checkDType('tensor', options.dtype) : data instanceof Float64Array ? 'float64' : 'float32';
+  let shape: number[];
+  let flat: ArrayLike<number>;
+  if (isTyped) {
+    flat = data as ArrayLike<number>;
+    shape = options.shape ? [...options.shape] : [flat.length];
+  } else {
+    const nested = data as NestedArray;
+    const inferred = inferShape('tensor', nested);
+    flat = typeof nested === 'number' ? [nested] : (nested as unknown[]).flat(Infinity as 1) as number[];
+    shape = options.shape ? [...options.shape] : inferred;
+  }
+  checkShape('tensor', shape);
+  if (sizeOf(shape) !== flat.length) {
+    throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(shape)}`);
+  }
+  const arr = allocate(dtype, flat.length);
+  for (let i = 0; i < flat.length; i++) arr[i] = flat[i];
+  return new Tensor(arr, shape, options.requiresGrad ?? false);
+}
+
+interface CreateOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+/** A tensor of shape filled with value. @example full([2, 3], 7) */
+export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
+  checkShape('full', shape);
+  const arr = allocate(checkDType('full', options.dtype), sizeOf(shape));
+  if (value !== 0) arr.fill(value);
+  return new Tensor(arr, [...shape], options.requiresGrad ?? false);
+}
+
+/** @example zeros([2, 3]) */
+export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+/** @example ones([3]) */
+export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** Zeros with x's shape and dtype. */
+export function zerosLike(x: Tensor): Tensor {
+  return full(x.shape, 0, { dtype: x.dtype });
+}
+
+/** Ones with x's shape and dtype. */
+export function onesLike(x: Tensor): Tensor {
+  return full(x.shape, 1, { dtype: x.dtype });
+}
+
+/**
+ * Evenly spaced values in [start, stop): arange(n) or arange(start, stop, step).
+ * @example arange(5) // [0, 1, 2, 3, 4]
+ */
+export function arange(start: number, stop?: number, step = 1, options: CreateOptions = {}): Tensor {
+  if (stop === undefined) {
+    stop = start;
+    start = 0;
+  }
+  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const arr = allocate(checkDType('arange', options.dtype), n);
+  for (let i = 0; i < n; i++) arr[i] = start + i * step;
+  return new Tensor(arr, [n], options.requiresGrad ?? false);
+}
+
+/** Identity matrix n x m (m defaults to n). @example eye(3) */
+export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
+  checkShape('eye', [n, m]);
+  const arr = allocate(checkDType('eye', options.dtype), n * m);
+  for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
+  return new Tensor(arr, [n, m], options.requiresGrad ?? false);
+}
+
+let defaultRng = new Rng(0);
+
+/** Reseeds the generator that rand and randn use when no rng is given. */
+export function manualSeed(seed: number): void {
+  defaultRng = new Rng(seed);
+}
+
+interface RandomOptions extends CreateOptions {
+  rng?: Rng;
+}
+
+/** Uniform [0, 1) samples. @example rand([2, 2], { rng: new Rng(1) }) */
+export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  const t = zeros(shape, options);
+  const rng = options.rng ?? defaultRng;
+  for (let i = 0; i < t.data.length; i++) t.data[i] = rng.uniform();
+  return t;
+}
+
+/** Standard normal samples. @example randn([3], { rng: new Rng(1), dtype: 'float64' }) */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  const t = zeros(shape, options);
+  const rng = options.rng ?? defaultRng;
+  for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal();
+  return t;
+}
+
+/** Numbers (and tensors) accepted where an op takes a tensor operand. */
+export type TensorLike = Tensor | number;
+
+/** A number becomes a 0-d tensor of `like`'s dtype; a tensor passes through. */
+export function asTensor(x: TensorLike, like: Tensor | DType = 'float32'): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== 'number') throw new DTypeError(`expected a Tensor or a number, got ${typeof x}`);
+  const dtype = typeof like === 'string' ? like : like.dtype;
+  const arr = allocate(dtype, 1);
+  arr[0] = x;
+  return new Tensor(arr, []);
+}
