@@ -1,0 +1,90 @@
+// npm run bench [-- --suite gemm|crossover|all] [--quick] [--json]
+// tinybench suites; every figure is a median with its spread (median absolute deviation, as a
+// percentage), measured side by side in one run. Writes bench/results/latest.json.
+import { Bench } from 'tinybench';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Rng, getBackend, matmulT, randn } from '../src/index.ts';
+import { wasmBytes } from '../src/kernels/backend.ts';
+import { gemm_js } from '../src/kernels/js/gemm.ts';
+import type { GemmArgs } from '../src/kernels/types.ts';
+import { wasmKernels } from '../src/kernels/wasm.ts';
+
+const { values } = parseArgs({
+  options: {
+    suite: { type: 'string', default: 'all' },
+    quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+const suites = values.suite === 'all' ? ['gemm', 'crossover'] : [values.suite!];
+for (const s of suites) {
+  if (!['gemm', 'crossover'].includes(s)) {
+    console.error(`bench: unknown suite '${s}'; expected gemm, crossover or all`);
+    process.exit(2);
+  }
+}
+const time = values.quick ? 150 : 600;
+
+interface Row { suite: string; case: string; unit: string; median: number; spreadPct: number; samples: number }
+const rows: Row[] = [];
+
+/** Runs the tasks of one table; `work` gives the units of work per call (e.g. FLOPs / 1e9). */
+async function measure(suite: string, unit: string, cases: { name: string; fn: () => void; work: number }[]): Promise<void> {
+  const bench = new Bench({ time, warmupTime: values.quick ? 50 : 200 });
+  for (const c of cases) bench.add(c.name, c.fn);
+  await bench.run();
+  for (const [i, task] of bench.tasks.entries()) {
+    const r = task.result as unknown as { latency?: { p50: number; mad: number; samplesCount?: number }; state: string };
+    if (!r.latency) throw new Error(`bench: ${task.name} did not complete (${r.state})`);
+    const sec = r.latency.p50 / 1000;
+    rows.push({
+      suite, case: task.name, unit, median: cases[i].work / sec,
+      spreadPct: (100 * r.latency.mad) / r.latency.p50, samples: (r.latency as { samplesCount?: number }).samplesCount ?? 0,
+    });
+  }
+}
+
+const rng = new Rng(0);
+
+if (suites.includes('gemm')) {
+  // The public matmul (copies into WASM memory and back included), float32.
+  const cases = [];
+  for (const n of values.quick ? [64, 256, 512] : [16, 32, 64, 128, 256, 512, 1024]) {
+    const a = randn([n, n], { rng });
+    const b = randn([n, n], { rng });
+    const forms: [string, boolean, boolean][] = n >= 128 ? [['A·B', false, false], ['Aᵀ·B', true, false], ['A·Bᵀ', false, true], ['Aᵀ·Bᵀ', true, true]] : [['A·B', false, false]];
+    for (const [form, tA, tB] of forms) {
+      cases.push({ name: `matmul ${form} f32 n=${n}`, fn: () => void matmulT(a, b, tA, tB), work: (2 * n ** 3) / 1e9 });
+    }
+  }
+  await measure('gemm', 'GFLOP/s', cases);
+}
+
+if (suites.includes('crossover')) {
+  // Raw kernels on small square products: where the WASM call + copies start to beat JS.
+  const wasm = wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(wasmBytes('wasm-simd')), {}), 0);
+  const cases = [];
+  for (const n of [4, 8, 12, 16, 24, 32, 48]) {
+    const a = new Float32Array(n * n).map(() => rng.normal());
+    const b = new Float32Array(n * n).map(() => rng.normal());
+    const c = new Float32Array(n * n);
+    const args: GemmArgs = { batch: 1, m: n, n, k: n, transA: false, transB: false, a, b, c, strideA: 0, strideB: 0 };
+    cases.push({ name: `gemm_js n=${n}`, fn: () => gemm_js(args), work: (2 * n ** 3) / 1e9 });
+    cases.push({ name: `f32_gemm_4x8_wasmsimd n=${n}`, fn: () => wasm.gemm(args), work: (2 * n ** 3) / 1e9 });
+  }
+  await measure('crossover', 'GFLOP/s', cases);
+}
+
+const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, backend: getBackend() };
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/latest.json.tmp', JSON.stringify({ meta, rows }, null, 2));
+renameSync('bench/results/latest.json.tmp', 'bench/results/latest.json');
+if (values.json) {
+  console.log(JSON.stringify({ meta, rows }));
+} else {
+  console.log(`${meta.cpu}, ${meta.cores} cores, Node ${meta.node}, backend ${meta.backend}\n`);
+  console.log('| suite | case | median | spread (MAD) |\n|---|---|---:|---:|');
+  for (const r of rows) console.log(`| ${r.suite} | ${r.case} | ${r.median.toFixed(2)} ${r.unit} | ±${r.spreadPct.toFixed(1)}% |`);
+}

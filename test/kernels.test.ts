@@ -1,0 +1,157 @@
+// Every WASM kernel against its JS twin, on both builds (SIMD and scalar), over random sizes
+// 1..67 in every dimension (partial 4x8 tiles, M past the 64-row block), K past the 256-deep
+// block, all four transpose forms, and batches with broadcast (stride 0) operands — the shapes
+// the backward of the backward produces.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Rng } from '../src/rng.ts';
+import { gemm_js } from '../src/kernels/js/gemm.ts';
+import { jsKernels } from '../src/kernels/js/index.ts';
+import { backendKernels, getBackend, initWasm, setBackend, wasmBytes } from '../src/kernels/backend.ts';
+import { KERNEL_NAMES, type ConvGeometry, type GemmArgs, type Kernels } from '../src/kernels/types.ts';
+import { wasmKernels } from '../src/kernels/wasm.ts';
+import { BackendError, matmul, randn, tensor } from '../src/index.ts';
+import { assertThrowsTyped } from './helpers.ts';
+
+const rawKernels = (build: 'wasm-simd' | 'wasm'): Kernels =>
+  wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(wasmBytes(build)), {}), 0);
+
+function randomF32(n: number, rng: Rng): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal();
+  return a;
+}
+
+/** Runs one GEMM on `k` and on the f64 JS reference, asserting agreement to f32 accuracy. */
+function checkGemm(kern: Kernels, rng: Rng, batch: number, m: number, n: number, kk: number,
+  transA: boolean, transB: boolean, broadcastA: boolean, broadcastB: boolean): void {
+  const a = randomF32((broadcastA ? 1 : batch) * m * kk, rng);
+  const b = randomF32((broadcastB ? 1 : batch) * kk * n, rng);
+  const args = (x: Float32Array | Float64Array, y: Float32Array | Float64Array, c: Float32Array | Float64Array): GemmArgs => ({
+    batch, m, n, k: kk, transA, transB, a: x, strideA: broadcastA ? 0 : m * kk, b: y, strideB: broadcastB ? 0 : kk * n, c,
+  });
+  const c = new Float32Array(batch * m * n).fill(NaN); // the kernel must overwrite every element
+  kern.gemm(args(a, b, c));
+  const ref = new Float64Array(batch * m * n);
+  gemm_js(args(Float64Array.from(a), Float64Array.from(b), ref));
+  const tol = 1e-5 * (kk + 4);
+  for (let i = 0; i < ref.length; i++) {
+    if (!(Math.abs(c[i] - ref[i]) <= tol * (1 + Math.abs(ref[i])))) {
+      assert.unreachable(`${kern.kernelNames.gemm} batch=${batch} m=${m} n=${n} k=${kk} tA=${transA} tB=${transB} ` +
+        `bcast=${broadcastA},${broadcastB}: C[${i}] = ${c[i]}, reference ${ref[i]}`);
+    }
+  }
+}
+
+for (const build of ['wasm-simd', 'wasm'] as const) {
+  test(`${build}: GEMM matches the JS twin on random sizes 1..67, all transposes`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(build === 'wasm' ? 1 : 2);
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        for (let trial = 0; trial < 40; trial++) {
+          checkGemm(kern, rng, 1, 1 + rng.int(67), 1 + rng.int(67), 1 + rng.int(67), transA, transB, false, false);
+        }
+      }
+    }
+  });
+
+  test(`${build}: GEMM edge shapes — tile borders, K past the 256 block, M past the 64 block`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(3);
+    const edges = [1, 3, 4, 5, 7, 8, 9, 63, 64, 65, 67];
+    for (const m of edges) for (const n of edges) checkGemm(kern, rng, 1, m, n, 5, false, false, false, false);
+    for (const kk of [1, 2, 255, 256, 257, 300, 513]) {
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        checkGemm(kern, rng, 1, 9, 13, kk, tA, tB, false, false);
+      }
+    }
+  });
+
+  test(`${build}: batched GEMM with broadcast operands (stride 0)`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(4);
+    for (let trial = 0; trial < 24; trial++) {
+      const tA = rng.int(2) === 1;
+      const tB = rng.int(2) === 1;
+      checkGemm(kern, rng, 1 + rng.int(5), 1 + rng.int(20), 1 + rng.int(20), 1 + rng.int(20), tA, tB, trial % 3 === 1, trial % 3 === 2);
+    }
+  });
+
+  test(`${build}: arena growth between calls keeps results right`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(5);
+    checkGemm(kern, rng, 1, 8, 8, 8, false, false, false, false);
+    checkGemm(kern, rng, 2, 150, 140, 300, true, false, false, false); // forces memory.grow
+    checkGemm(kern, rng, 1, 5, 9, 3, false, true, false, false);
+  });
+}
+
+test('every backend has every kernel, and names it', () => {
+  for (const name of ['js', 'wasm', 'wasm-simd'] as const) {
+    const k = backendKernels(name);
+    assert.is(k.name, name);
+    for (const kernel of KERNEL_NAMES) {
+      assert.type(k[kernel], 'function', `${name} lacks ${kernel}`);
+      assert.ok(k.kernelNames[kernel].length > 0);
+    }
+  }
+  assert.is(backendKernels('wasm-simd').kernelNames.gemm, 'f32_gemm_4x8_wasmsimd');
+  assert.is(backendKernels('wasm').kernelNames.gemm, 'f32_gemm_4x4_wasm');
+});
+
+test('im2col and col2im are adjoint: <im2col(x), y> = <x, col2im(y)>', () => {
+  const rng = new Rng(6);
+  for (const g of [
+    { n: 2, c: 3, h: 5, w: 4, kh: 3, kw: 2, strideH: 2, strideW: 1, padH: 1, padW: 1 },
+    { n: 1, c: 1, h: 7, w: 7, kh: 3, kw: 3, strideH: 3, strideW: 2, padH: 0, padW: 2 },
+  ]) {
+    const geom: ConvGeometry = { ...g, outH: Math.floor((g.h + 2 * g.padH - g.kh) / g.strideH) + 1, outW: Math.floor((g.w + 2 * g.padW - g.kw) / g.strideW) + 1 };
+    const x = Float64Array.from(randomF32(g.n * g.c * g.h * g.w, rng));
+    const y = Float64Array.from(randomF32(g.n * g.c * g.kh * g.kw * geom.outH * geom.outW, rng));
+    const cols = new Float64Array(y.length);
+    jsKernels.im2col(x, geom, cols);
+    const back = new Float64Array(x.length);
+    jsKernels.col2im(y, geom, back);
+    let lhs = 0;
+    let rhs = 0;
+    for (let i = 0; i < y.length; i++) lhs += cols[i] * y[i];
+    for (let i = 0; i < x.length; i++) rhs += x[i] * back[i];
+    assert.ok(Math.abs(lhs - rhs) < 1e-9 * (1 + Math.abs(lhs)), `${lhs} vs ${rhs}`);
+  }
+});
+
+test('Node 20 runs wasm-simd by default; setBackend switches and rejects unknown names', () => {
+  assert.is(getBackend(), 'wasm-simd');
+  const rng = new Rng(7);
+  const a = randn([33, 47], { rng });
+  const b = randn([47, 29], { rng });
+  const simd = matmul(a, b);
+  setBackend('js');
+  assert.is(getBackend(), 'js');
+  const js = matmul(a, b);
+  setBackend('wasm');
+  const scalar = matmul(a, b);
+  setBackend('wasm-simd');
+  for (let i = 0; i < js.size; i++) {
+    assert.ok(Math.abs(simd.data[i] - js.data[i]) < 1e-4 && Math.abs(scalar.data[i] - js.data[i]) < 1e-4);
+  }
+  assertThrowsTyped(() => setBackend('gpu' as never), BackendError, 'setBackend', 'gpu');
+});
+
+test('initWasm accepts a precompiled WebAssembly.Module (Cloudflare Workers) and bytes', async () => {
+  const mod = new WebAssembly.Module(wasmBytes('wasm'));
+  assert.is(await initWasm(mod), 'wasm');
+  assert.is(getBackend(), 'wasm');
+  const y = matmul(tensor([[1, 2]]), tensor([[3], [4]]));
+  assert.is(y.item(), 11);
+  assert.is(await initWasm(wasmBytes('wasm-simd')), 'wasm-simd');
+  assert.is(await initWasm(), 'wasm-simd');
+  await initWasm(new WebAssembly.Module(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]))).then(
+    () => assert.unreachable('an empty module must be refused'),
+    (e: Error) => assert.ok(e instanceof BackendError && e.message.includes('initWasm'), e.message),
+  );
+  assert.is(getBackend(), 'wasm-simd');
+});
+
+test.run();
