@@ -40,6 +40,15 @@ test('backward() accumulates .grad on leaves, like PyTorch', () => {
   assert.equal(w.grad!.toArray(), [5, 7]);
 });
 
+test('grad with respect to a non-leaf stops there and leaves the graph below it intact', () => {
+  const w = tensor([1, 2], { requiresGrad: true });
+  const h = mul(w, 3); // non-leaf
+  const [gh] = grad(sum(mul(h, h)), [h]);
+  assert.equal(gh.toArray(), [6, 12]);
+  assert.ok(h.node!.vjp !== null, 'the node that made h was not walked or released');
+  assert.equal(grad(sum(h), [w])[0].toArray(), [3, 3]);
+});
+
 test('10,000 first-order gradients of an MLP do not grow the heap (bench/memory.ts)', () => {
   const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/memory.ts', '--reps', '10000', '--json'], { encoding: 'utf8' });
   const r = JSON.parse(out) as { growthBytes: number; gradsOnTape: number; reps: number };

@@ -98,7 +98,9 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
       const t = order[idx];
       const node = t.node!;
       const g = grads.get(t);
-      if (!g || !relevant.has(t)) continue;
+      // Stop at tensors below which no requested input lies (a requested non-leaf, say):
+      // walking further would waste work and release a graph the caller may still need.
+      if (!g || !node.inputs.some((x) => relevant.has(x))) continue;
       if (!wanted.has(t)) grads.delete(t);
       if (!node.vjp) {
         throw new GradError(`grad: the graph through ${node.op} ${fmtShape(t.shape)} was freed by an earlier backward; pass retainGraph: true to the first one`);
