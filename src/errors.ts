@@ -35,3 +35,8 @@ export class BackendError extends MetagradError {
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/** A checkpoint that is truncated, corrupted, or does not fit the model it is loaded into. */
+export class CheckpointError extends MetagradError {
+  override name = 'CheckpointError';
+}

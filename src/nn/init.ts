@@ -1,0 +1,71 @@
+// Seeded initializers (same seed, same weights). Fans follow PyTorch: for a weight of shape
+// [out, in, ...kernel], fanIn = in * prod(kernel), fanOut = out * prod(kernel).
+import { MetagradError } from '../errors.ts';
+import { Rng } from '../rng.ts';
+import { Tensor, allocate, type DType } from '../autograd/tensor.ts';
+import { sizeOf } from '../autograd/shape.ts';
+
+export type InitName = 'uniform' | 'xavierUniform' | 'xavierNormal' | 'kaimingUniform' | 'kaimingNormal' | 'zeros' | 'default';
+
+export function fans(shape: readonly number[]): [number, number] {
+  if (shape.length < 2) return [shape[0] ?? 1, shape[0] ?? 1];
+  const receptive = sizeOf(shape.slice(2));
+  return [shape[1] * receptive, shape[0] * receptive];
+}
+
+function filled(shape: readonly number[], dtype: DType, draw: () => number): Tensor {
+  const data = allocate(dtype, sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = draw();
+  return new Tensor(data, [...shape]);
+}
+
+/** U(low, high). @example uniform([3, 2], -0.1, 0.1, new Rng(0)) */
+export function uniform(shape: readonly number[], low: number, high: number, rng: Rng, dtype: DType = 'float32'): Tensor {
+  return filled(shape, dtype, () => rng.uniform(low, high));
+}
+
+/** Glorot: U(±gain·sqrt(6 / (fanIn + fanOut))). */
+export function xavierUniform(shape: readonly number[], rng: Rng, gain = 1, dtype: DType = 'float32'): Tensor {
+  const [fi, fo] = fans(shape);
+  const a = gain * Math.sqrt(6 / (fi + fo));
+  return uniform(shape, -a, a, rng, dtype);
+}
+
+/** Glorot: N(0, gain²·2 / (fanIn + fanOut)). */
+export function xavierNormal(shape: readonly number[], rng: Rng, gain = 1, dtype: DType = 'float32'): Tensor {
+  const [fi, fo] = fans(shape);
+  const std = gain * Math.sqrt(2 / (fi + fo));
+  return filled(shape, dtype, () => rng.normal(0, std));
+}
+
+/** He: U(±sqrt(6 / fanIn)), for ReLU layers. */
+export function kaimingUniform(shape: readonly number[], rng: Rng, dtype: DType = 'float32'): Tensor {
+  const a = Math.sqrt(6 / fans(shape)[0]);
+  return uniform(shape, -a, a, rng, dtype);
+}
+
+/** He: N(0, 2 / fanIn), for ReLU layers. */
+export function kaimingNormal(shape: readonly number[], rng: Rng, dtype: DType = 'float32'): Tensor {
+  const std = Math.sqrt(2 / fans(shape)[0]);
+  return filled(shape, dtype, () => rng.normal(0, std));
+}
+
+/**
+ * A weight by initializer name. 'default' is PyTorch's layer default, U(±1/sqrt(fanIn))
+ * (kaiming_uniform with a = sqrt(5)); biases use it with the weight's fanIn.
+ */
+export function initWeight(name: InitName, shape: readonly number[], rng: Rng, dtype: DType = 'float32', fanIn = fans(shape)[0]): Tensor {
+  switch (name) {
+    case 'default': {
+      const a = 1 / Math.sqrt(fanIn);
+      return uniform(shape, -a, a, rng, dtype);
+    }
+    case 'uniform': return uniform(shape, -0.1, 0.1, rng, dtype);
+    case 'xavierUniform': return xavierUniform(shape, rng, 1, dtype);
+    case 'xavierNormal': return xavierNormal(shape, rng, 1, dtype);
+    case 'kaimingUniform': return kaimingUniform(shape, rng, dtype);
+    case 'kaimingNormal': return kaimingNormal(shape, rng, dtype);
+    case 'zeros': return new Tensor(allocate(dtype, sizeOf(shape)), [...shape]);
+    default: throw new MetagradError(`init: unknown initializer '${String(name)}'`);
+  }
+}

@@ -1,0 +1,150 @@
+// Layers: Linear, Conv1d, Conv2d, activations, Flatten, Sequential, MLP. Weights use PyTorch's
+// layouts ([out, in], [out, in, k...]) so safetensors checkpoints map one to one.
+import { MetagradError } from '../errors.ts';
+import { Rng } from '../rng.ts';
+import type { DType, Tensor } from '../autograd/tensor.ts';
+import { add, relu, sigmoid, tanh } from '../autograd/ops/elementwise.ts';
+import { matmulT } from '../autograd/ops/matmul.ts';
+import { reshape } from '../autograd/ops/reduce.ts';
+import { conv1d, conv2d } from '../autograd/ops/conv.ts';
+import { Module, type Scope } from './module.ts';
+import { fans, initWeight, type InitName } from './init.ts';
+
+export interface LayerOptions {
+  bias?: boolean;
+  /** Weight initializer; biases use PyTorch's default U(±1/sqrt(fanIn)) unless 'zeros'. */
+  init?: InitName;
+  rng?: Rng;
+  dtype?: DType;
+}
+
+function initParams(shape: number[], bias: boolean, o: LayerOptions): [Tensor, Tensor | null] {
+  const rng = o.rng ?? new Rng(0);
+  const dtype = o.dtype ?? 'float32';
+  const w = initWeight(o.init ?? 'default', shape, rng, dtype);
+  const b = bias ? initWeight(o.init === 'zeros' ? 'zeros' : 'default', [shape[0]], rng, dtype, fans(shape)[0]) : null;
+  return [w, b];
+}
+
+/** y = x Wᵀ + b, W [out, in]. @example new Linear(1, 40, { rng: new Rng(0) }) */
+export class Linear extends Module {
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LayerOptions = {}) {
+    super();
+    const [w, b] = initParams([outFeatures, inFeatures], options.bias ?? true, options);
+    this.registerParameter('weight', w);
+    if (b) this.registerParameter('bias', b);
+    this.hasBias = b !== null;
+  }
+  private readonly hasBias: boolean;
+
+  forward(x: Tensor, s: Scope): Tensor {
+    const y = matmulT(x, s.param('weight'), false, true);
+    return this.hasBias ? add(y, s.param('bias')) : y;
+  }
+}
+
+export interface ConvLayerOptions extends LayerOptions {
+  stride?: number;
+  padding?: number;
+}
+
+/** 2-D convolution, NCHW, W [out, in, k, k]. */
+export class Conv2d extends Module {
+  private readonly hasBias: boolean;
+  constructor(inChannels: number, outChannels: number, kernelSize: number, readonly options: ConvLayerOptions = {}) {
+    super();
+    const [w, b] = initParams([outChannels, inChannels, kernelSize, kernelSize], options.bias ?? true, options);
+    this.registerParameter('weight', w);
+    if (b) this.registerParameter('bias', b);
+    this.hasBias = b !== null;
+  }
+
+  forward(x: Tensor, s: Scope): Tensor {
+    return conv2d(x, s.param('weight'), this.hasBias ? s.param('bias') : null, { stride: this.options.stride, padding: this.options.padding });
+  }
+}
+
+/** 1-D convolution, NCL, W [out, in, k]. */
+export class Conv1d extends Module {
+  private readonly hasBias: boolean;
+  constructor(inChannels: number, outChannels: number, kernelSize: number, readonly options: ConvLayerOptions = {}) {
+    super();
+    const [w, b] = initParams([outChannels, inChannels, kernelSize], options.bias ?? true, options);
+    this.registerParameter('weight', w);
+    if (b) this.registerParameter('bias', b);
+    this.hasBias = b !== null;
+  }
+
+  forward(x: Tensor, s: Scope): Tensor {
+    return conv1d(x, s.param('weight'), this.hasBias ? s.param('bias') : null, { stride: this.options.stride, padding: this.options.padding });
+  }
+}
+
+export type ActivationName = 'relu' | 'tanh' | 'sigmoid';
+const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = { relu, tanh, sigmoid };
+
+/** An elementwise activation as a module. */
+export class Activation extends Module {
+  private readonly fn: (x: Tensor) => Tensor;
+  constructor(readonly kind: ActivationName) {
+    super();
+    const fn = ACTIVATIONS[kind];
+    if (!fn) throw new MetagradError(`Activation: unknown activation '${kind}'; expected relu, tanh or sigmoid`);
+    this.fn = fn;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fn(x);
+  }
+}
+
+/** [N, ...] -> [N, prod(...)]. */
+export class Flatten extends Module {
+  forward(x: Tensor): Tensor {
+    return reshape(x, [x.shape[0], -1]);
+  }
+}
+
+/** Children run in order; named '0', '1', ... like torch.nn.Sequential. */
+export class Sequential extends Module {
+  readonly length: number;
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((m, i) => this.registerModule(String(i), m));
+    this.length = layers.length;
+  }
+
+  forward(x: Tensor, s: Scope): Tensor {
+    for (let i = 0; i < this.length; i++) x = s.run(String(i), x);
+    return x;
+  }
+}
+
+export interface MLPOptions extends LayerOptions {
+  activation?: ActivationName;
+}
+
+/**
+ * Linear layers of the given sizes with an activation between them (none after the last).
+ * Parameters are named layers.0.weight, layers.0.bias, layers.2.weight, ...
+ * @example new MLP([1, 40, 40, 1], { activation: 'relu', rng: new Rng(0) })
+ */
+export class MLP extends Module {
+  constructor(readonly sizes: readonly number[], options: MLPOptions = {}) {
+    super();
+    if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new MetagradError(`MLP: sizes must be at least two positive integers, got [${sizes.join(',')}]`);
+    }
+    const rng = options.rng ?? new Rng(0);
+    const layers: Module[] = [];
+    for (let i = 0; i + 1 < sizes.length; i++) {
+      layers.push(new Linear(sizes[i], sizes[i + 1], { ...options, rng }));
+      if (i + 2 < sizes.length) layers.push(new Activation(options.activation ?? 'relu'));
+    }
+    this.registerModule('layers', new Sequential(...layers));
+  }
+
+  forward(x: Tensor, s: Scope): Tensor {
+    return s.run('layers', x);
+  }
+}
