@@ -1,0 +1,39 @@
+// The task-family interface every meta-learner, sampler and environment plugs into. A task has
+// an identifier vector in a documented box, so a sampler (prioritized buffer, CVaR filter, CEM,
+// flow adversary) can reshape the task distribution by choosing ids.
+import type { Rng } from '../rng.ts';
+import type { Tensor } from '../autograd/tensor.ts';
+
+/** Inputs and targets for one task: x [n, inputSize], y [n, outputSize]. */
+export interface Batch {
+  x: Tensor;
+  y: Tensor;
+}
+
+export interface Task {
+  /** Identifier vector, inside the family's box for tasks it samples. */
+  readonly id: readonly number[];
+  /** n data points of this task, drawn with rng. */
+  sample(rng: Rng, n: number): Batch;
+}
+
+export interface TaskFamily {
+  readonly name: string;
+  /** What each identifier coordinate means, and the box [low, high] the family samples from. */
+  readonly idNames: readonly string[];
+  readonly idLow: readonly number[];
+  readonly idHigh: readonly number[];
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** The loss a learner uses on this family's batches. */
+  readonly loss: 'mse' | 'crossEntropy';
+  /** n tasks with ids uniform in the box. */
+  sample(rng: Rng, n: number): Task[];
+  /** The task with this identifier (ids outside the box are allowed: distribution shift). */
+  task(id: readonly number[]): Task;
+}
+
+/** Uniform ids in a box: the default task distribution. */
+export function uniformIds(rng: Rng, low: readonly number[], high: readonly number[]): number[] {
+  return low.map((lo, i) => rng.uniform(lo, high[i]));
+}
