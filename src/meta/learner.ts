@@ -1,0 +1,90 @@
+// The Learner interface every meta-learner implements, and the gradient-based inner loop they
+// share. Samplers and robust objectives (later layers) compose with any Learner through it.
+import { MetagradError } from '../errors.ts';
+import { grad } from '../autograd/grad.ts';
+import { mul, sub } from '../autograd/ops/elementwise.ts';
+import { crossEntropy, mseLoss } from '../autograd/ops/nn.ts';
+import { noGrad } from '../autograd/tape.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import type { Module, ParamMap } from '../nn/module.ts';
+import type { Batch } from '../envs/task.ts';
+
+export interface TaskData {
+  support: Batch;
+  query: Batch;
+}
+
+export interface MetaGradient {
+  /** Mean query loss over the meta-batch (after adaptation, for adapting learners). */
+  loss: number;
+  /** One gradient per metaParameters() entry. */
+  grads: Tensor[];
+  /** Query loss of each task, for samplers and tail metrics. */
+  taskLosses: number[];
+}
+
+export interface AdaptOptions {
+  /** Keep the result on the tape (training); false returns plain values (evaluation). */
+  track?: boolean;
+}
+
+export interface Learner {
+  readonly name: string;
+  readonly model: Module;
+  /** What the outer optimizer updates: the model's parameters, then any learned inner rates. */
+  metaParameters(): Tensor[];
+  /** Parameters after `steps` inner gradient steps on the support batch. */
+  adapt(params: ParamMap, support: Batch, steps: number, options?: AdaptOptions): ParamMap;
+  /** Loss and meta-gradient for one outer step over a meta-batch of tasks. */
+  metaGradient(tasks: readonly TaskData[]): MetaGradient;
+  /** Called after the outer optimizer stepped (RMAML's inner-rate rule uses it). */
+  afterStep?(): void;
+  /** Learned or adjusted state beyond the model's parameters (inner rates), for checkpoints. */
+  extraState?(): Record<string, Tensor>;
+}
+
+export type LossName = 'mse' | 'crossEntropy';
+export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
+
+export function lossFn(name: LossName): LossFn {
+  if (name === 'mse') return (p, t) => mseLoss(p, t);
+  if (name === 'crossEntropy') return (p, t) => crossEntropy(p, t);
+  throw new MetagradError(`loss: unknown loss '${String(name)}'; expected mse or crossEntropy`);
+}
+
+/** Inner-loop rate of each adapted parameter: a number, or a tensor on the tape (learned). */
+export type RateOf = (name: string) => number | Tensor;
+
+export interface InnerLoop {
+  model: Module;
+  loss: LossFn;
+  /** Names of the parameters the inner loop adapts (all, or the head for ANIL). */
+  adapted: readonly string[];
+  rate: RateOf;
+  /** Second order: differentiate through the inner gradients. */
+  secondOrder: boolean;
+}
+
+/**
+ * `steps` SGD steps θ' = θ - α·∇L_support(θ) on the adapted parameters. With track, θ' stays
+ * on the tape (through α and, second order, through ∇L); without, plain values come back.
+ */
+export function innerSGD(loop: InnerLoop, params: ParamMap, support: Batch, steps: number, track: boolean): ParamMap {
+  let current = params;
+  for (let s = 0; s < steps; s++) {
+    const leaves = track ? current : new Map([...current].map(([n, t]) => [n, t.detach().requiresGrad_()]));
+    const inputs = loop.adapted.map((n) => leaves.get(n)!);
+    const loss = loop.loss(loop.model.call(support.x, leaves), support.y);
+    const gs = grad(loss, inputs, { createGraph: track && loop.secondOrder, allowUnused: true });
+    const step = () => {
+      const next = new Map(leaves);
+      loop.adapted.forEach((n, i) => {
+        const p = leaves.get(n)!;
+        next.set(n, sub(p, mul(gs[i], loop.rate(n))));
+      });
+      return next;
+    };
+    current = track ? step() : noGrad(step);
+  }
+  return track ? current : new Map([...current].map(([n, t]) => [n, t.detach()]));
+}

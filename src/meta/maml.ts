@@ -1,0 +1,142 @@
+// MAML (Finn et al. 2017) and its family through one class:
+//   MAML       second order, any number of inner steps;  firstOrder: true for FOMAML;
+//   Meta-SGD   innerLr learned per parameter (learnInnerLr: 'parameter'), or per layer / one scalar;
+//   ANIL       only the head adapts (adapt: names of the head's parameters);
+//   RMAML's inner-rate rule: α += α₀ Σ_i ∇L_val(θ_i')ᵀ ∇L_train(θ) after each outer step.
+import { MetagradError } from '../errors.ts';
+import { grad } from '../autograd/grad.ts';
+import { add, div } from '../autograd/ops/elementwise.ts';
+import { Tensor, full } from '../autograd/tensor.ts';
+import type { Module, ParamMap } from '../nn/module.ts';
+import type { Batch } from '../envs/task.ts';
+import { innerSGD, lossFn, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+
+export type InnerLrMode = 'fixed' | 'scalar' | 'layer' | 'parameter';
+
+export interface MAMLOptions {
+  innerLr?: number;
+  innerSteps?: number;
+  firstOrder?: boolean;
+  /** 'fixed' (default); learned as one 'scalar', one per 'layer', or one per 'parameter' entry (Meta-SGD). */
+  learnInnerLr?: InnerLrMode;
+  /** RMAML's hypergradient rule on a fixed inner rate, with this step α₀. */
+  innerLrHypergradient?: number;
+  /** Names of the parameters to adapt (default: all). ANIL passes the head's. */
+  adapt?: readonly string[];
+  loss?: LossName;
+  name?: string;
+}
+
+/** The module path of a parameter: "layers.2.weight" -> "layers.2". */
+const layerOf = (name: string) => name.slice(0, name.lastIndexOf('.'));
+
+export class MAML implements Learner {
+  readonly name: string;
+  readonly innerSteps: number;
+  readonly firstOrder: boolean;
+  readonly learnInnerLr: InnerLrMode;
+  readonly adapted: readonly string[];
+  /** The inner rate; a tensor on the tape when learned or adjusted by the hypergradient rule. */
+  private readonly rates = new Map<string, Tensor>();
+  private readonly fixedLr: number;
+  private readonly hyperLr: number;
+  private readonly loop: InnerLoop;
+  private lastRateGrad = 0;
+
+  constructor(readonly model: Module, options: MAMLOptions = {}) {
+    this.fixedLr = options.innerLr ?? 0.01;
+    this.innerSteps = options.innerSteps ?? 1;
+    this.firstOrder = options.firstOrder ?? false;
+    this.learnInnerLr = options.learnInnerLr ?? 'fixed';
+    this.hyperLr = options.innerLrHypergradient ?? 0;
+    if (!Number.isInteger(this.innerSteps) || this.innerSteps < 0) throw new MetagradError(`MAML: innerSteps must be an integer >= 0, got ${options.innerSteps}`);
+    if (!Number.isFinite(this.fixedLr) || this.fixedLr < 0) throw new MetagradError(`MAML: innerLr must be a finite number >= 0, got ${options.innerLr}`);
+    if (this.hyperLr && this.learnInnerLr !== 'fixed') throw new MetagradError(`MAML: innerLrHypergradient adjusts a fixed inner rate; it cannot combine with learnInnerLr '${this.learnInnerLr}'`);
+    const all = model.namedParameters().map(([n]) => n);
+    this.adapted = options.adapt ?? all;
+    for (const n of this.adapted) if (!all.includes(n)) throw new MetagradError(`MAML: adapt names '${n}', which is not a parameter of the model (${all.join(', ')})`);
+    this.name = options.name ?? (this.learnInnerLr === 'parameter' ? 'metasgd' : this.firstOrder ? 'fomaml' : 'maml');
+
+    const params = model.paramMap();
+    const dtype = params.get(this.adapted[0] ?? '')?.dtype ?? 'float32';
+    if (this.learnInnerLr !== 'fixed' || this.hyperLr) {
+      for (const n of this.adapted) {
+        const key = this.learnInnerLr === 'parameter' ? n : this.learnInnerLr === 'layer' ? layerOf(n) : 'all';
+        if (this.rates.has(key) && this.learnInnerLr !== 'parameter') continue;
+        const shape = this.learnInnerLr === 'parameter' ? params.get(n)!.shape : [];
+        this.rates.set(key, full(shape, this.fixedLr, { dtype, requiresGrad: true }));
+      }
+    }
+    this.loop = {
+      model, loss: lossFn(options.loss ?? 'mse'), adapted: this.adapted, secondOrder: !this.firstOrder,
+      rate: (n) => this.rateOf(n),
+    };
+  }
+
+  private rateOf(name: string): number | Tensor {
+    if (this.rates.size === 0) return this.fixedLr;
+    const key = this.learnInnerLr === 'parameter' ? name : this.learnInnerLr === 'layer' ? layerOf(name) : 'all';
+    return this.rates.get(key)!;
+  }
+
+  /** The learned inner rates by key ('all', a layer path, or a parameter name). */
+  innerRates(): Map<string, Tensor> {
+    return this.rates;
+  }
+
+  metaParameters(): Tensor[] {
+    const learned = this.learnInnerLr === 'fixed' ? [] : [...this.rates.values()];
+    return [...this.model.parameters(), ...learned];
+  }
+
+  adapt(params: ParamMap, support: Batch, steps: number, options: AdaptOptions = {}): ParamMap {
+    return innerSGD(this.loop, params, support, steps, options.track ?? false);
+  }
+
+  metaGradient(tasks: readonly TaskData[]): MetaGradient {
+    if (tasks.length === 0) throw new MetagradError('MAML.metaGradient: empty meta-batch');
+    let total: Tensor | null = null;
+    const taskLosses: number[] = [];
+    const theta = this.model.paramMap();
+    for (const t of tasks) {
+      const adapted = innerSGD(this.loop, theta, t.support, this.innerSteps, true);
+      const q = this.loop.loss(this.model.call(t.query.x, adapted), t.query.y);
+      taskLosses.push(q.item());
+      total = total ? add(total, q) : q;
+    }
+    const loss = div(total!, tasks.length);
+    const hyper = this.hyperLr ? [...this.rates.values()] : [];
+    const all = grad(loss, [...this.metaParameters(), ...hyper], { allowUnused: true });
+    const grads = all.slice(0, all.length - hyper.length);
+    // dL/dα = -(1/T) Σ_i ∇L_val(θ_i')ᵀ∇L_train(θ), so RMAML's α += α₀ Σ_i (...) is α -= α₀·T·dL/dα
+    this.lastRateGrad = hyper.length ? all[all.length - 1].item() * tasks.length : 0;
+    return { loss: loss.item(), grads, taskLosses };
+  }
+
+  afterStep(): void {
+    if (!this.hyperLr) return;
+    const rate = this.rates.get('all')!;
+    rate.data[0] = Math.max(0, rate.data[0] - this.hyperLr * this.lastRateGrad);
+  }
+
+  extraState(): Record<string, Tensor> {
+    return Object.fromEntries([...this.rates].map(([k, t]) => [`innerLr.${k}`, t]));
+  }
+}
+
+/** Meta-SGD (Li et al. 2017): MAML with a learned inner rate per parameter entry. */
+export function metaSGD(model: Module, options: Omit<MAMLOptions, 'learnInnerLr'> = {}): MAML {
+  return new MAML(model, { ...options, learnInnerLr: 'parameter', name: options.name ?? 'metasgd' });
+}
+
+/**
+ * ANIL (Raghu et al. 2020): only the head adapts in the inner loop; the body is meta-learned.
+ * head: the parameter-name prefix of the head (default: the last layer with parameters).
+ */
+export function anil(model: Module, options: MAMLOptions & { head?: string } = {}): MAML {
+  const names = model.namedParameters().map(([n]) => n);
+  const head = options.head ?? layerOf(names[names.length - 1]);
+  const adapt = names.filter((n) => layerOf(n) === head);
+  if (adapt.length === 0) throw new MetagradError(`anil: no parameters under head '${head}'`);
+  return new MAML(model, { ...options, adapt, name: options.name ?? 'anil' });
+}

@@ -1,0 +1,81 @@
+// Tail-aware metrics of a task distribution: mean, standard error, CVaR at alpha (the mean of
+// the worst alpha fraction of tasks: the highest losses) and the worst case.
+import { MetagradError } from '../errors.ts';
+import type { Rng } from '../rng.ts';
+import { noGrad } from '../autograd/tape.ts';
+import type { TaskFamily, Task } from '../envs/task.ts';
+import type { Learner } from './learner.ts';
+import { lossFn } from './learner.ts';
+
+export interface Summary {
+  mean: number;
+  stderr: number;
+  cvar: number;
+  worst: number;
+}
+
+/**
+ * Summary of per-task losses (higher is worse). CVaR_α averages the ⌈α·n⌉ highest losses.
+ * @example summarize([1, 2, 3, 10], 0.25) // { mean: 4, cvar: 10, worst: 10, ... }
+ */
+export function summarize(losses: readonly number[], alpha: number): Summary {
+  if (losses.length === 0) throw new MetagradError('summarize: no losses');
+  if (!(alpha > 0 && alpha <= 1)) throw new MetagradError(`summarize: alpha must be in (0, 1], got ${alpha}`);
+  const n = losses.length;
+  const mean = losses.reduce((a, b) => a + b, 0) / n;
+  const variance = n > 1 ? losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  const sorted = [...losses].sort((a, b) => b - a);
+  const k = Math.max(1, Math.ceil(alpha * n));
+  const cvar = sorted.slice(0, k).reduce((a, b) => a + b, 0) / k;
+  return { mean, stderr: Math.sqrt(variance / n), cvar, worst: sorted[0] };
+}
+
+export interface EvalOptions {
+  tasks: Task[];
+  shots: number;
+  /** Adaptation steps: losses are reported after 0..steps. */
+  steps: number;
+  /** Query points per task (default 100). */
+  querySize?: number;
+  alpha?: number;
+  rng: Rng;
+}
+
+export interface EvalResult {
+  tasks: number;
+  shots: number;
+  alpha: number;
+  steps: number[];
+  mean: number[];
+  stderr: number[];
+  cvar: number[];
+  worst: number[];
+  /** perTask[s][i]: loss of task i after s steps. */
+  perTask: number[][];
+}
+
+/** Post-adaptation query loss of a learner on held-out tasks after 0..steps inner steps. */
+export function evaluate(learner: Learner, family: TaskFamily, options: EvalOptions): EvalResult {
+  const { tasks, shots, steps, rng } = options;
+  const alpha = options.alpha ?? 0.1;
+  const querySize = options.querySize ?? 100;
+  const loss = lossFn(family.loss);
+  const perTask: number[][] = Array.from({ length: steps + 1 }, () => []);
+  const theta = learner.model.paramMap();
+  for (const task of tasks) {
+    const support = task.sample(rng, shots);
+    const query = task.sample(rng, querySize);
+    let params = theta;
+    for (let s = 0; s <= steps; s++) {
+      if (s > 0) params = learner.adapt(params, support, 1);
+      const p = params;
+      perTask[s].push(noGrad(() => loss(learner.model.call(query.x, p), query.y).item()));
+    }
+  }
+  const sums = perTask.map((l) => summarize(l, alpha));
+  return {
+    tasks: tasks.length, shots, alpha, steps: perTask.map((_, s) => s),
+    mean: sums.map((s) => s.mean), stderr: sums.map((s) => s.stderr), cvar: sums.map((s) => s.cvar), worst: sums.map((s) => s.worst),
+    perTask,
+  };
+}

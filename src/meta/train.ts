@@ -1,0 +1,45 @@
+// The outer loop: sample a meta-batch of tasks, ask the learner for the meta-gradient, step the
+// outer optimizer. Deterministic given the rng.
+import { MetagradError } from '../errors.ts';
+import type { Rng } from '../rng.ts';
+import type { TaskFamily } from '../envs/task.ts';
+import type { Tensor } from '../autograd/tensor.ts';
+import type { Learner, TaskData } from './learner.ts';
+
+interface OuterOptimizer {
+  step(grads: readonly Tensor[]): void;
+}
+
+export interface MetaTrainOptions {
+  learner: Learner;
+  family: TaskFamily;
+  optimizer: OuterOptimizer;
+  metaSteps: number;
+  metaBatch: number;
+  shots: number;
+  /** Query points per task (default: shots, as in Finn et al.). */
+  querySize?: number;
+  rng: Rng;
+  /** Called after every meta-step with its mean query loss. */
+  onStep?: (step: number, loss: number) => void;
+}
+
+/** Runs metaSteps outer steps; returns the mean query loss of each. */
+export function metaTrain(o: MetaTrainOptions): number[] {
+  for (const [name, v] of [['metaSteps', o.metaSteps], ['metaBatch', o.metaBatch], ['shots', o.shots]] as const) {
+    if (!Number.isInteger(v) || v < (name === 'metaSteps' ? 0 : 1)) throw new MetagradError(`metaTrain: ${name} must be a positive integer, got ${v}`);
+  }
+  const losses: number[] = [];
+  for (let step = 0; step < o.metaSteps; step++) {
+    const tasks: TaskData[] = o.family.sample(o.rng, o.metaBatch).map((t) => ({
+      support: t.sample(o.rng, o.shots),
+      query: t.sample(o.rng, o.querySize ?? o.shots),
+    }));
+    const { loss, grads } = o.learner.metaGradient(tasks);
+    o.optimizer.step(grads);
+    o.learner.afterStep?.();
+    losses.push(loss);
+    o.onStep?.(step, loss);
+  }
+  return losses;
+}
