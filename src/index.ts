@@ -27,3 +27,36 @@ export type { Conv1dOptions, Conv2dOptions } from './autograd/ops/conv.ts';
 export { logSumExp, softmax, logSoftmax, mseLoss, crossEntropy } from './autograd/ops/nn.ts';
 export { getBackend, setBackend, initWasm, backendKernels } from './kernels/backend.ts';
 export type { BackendName, Kernels, GemmArgs, ConvGeometry } from './kernels/types.ts';
+
+// nn
+export { Module, Scope } from './nn/module.ts';
+export type { ParamMap } from './nn/module.ts';
+export { Linear, Conv1d, Conv2d, Activation, Flatten, Sequential, MLP } from './nn/layers.ts';
+export type { LayerOptions, ConvLayerOptions, MLPOptions, ActivationName } from './nn/layers.ts';
+export { BatchNorm1d, BatchNorm2d } from './nn/batchnorm.ts';
+export type { BatchNormOptions, BatchNormStats } from './nn/batchnorm.ts';
+export { uniform, xavierUniform, xavierNormal, kaimingUniform, kaimingNormal, initWeight } from './nn/init.ts';
+export type { InitName } from './nn/init.ts';
+export { SGD, Adam, AdamW } from './nn/optim.ts';
+export type { SGDOptions, AdamOptions } from './nn/optim.ts';
+export { toSafetensors, fromSafetensors, crc32 } from './nn/safetensors.ts';
+export type { SafetensorsFile } from './nn/safetensors.ts';
+export { CheckpointError } from './errors.ts';
+
+// envs
+export type { Batch, Task, TaskFamily } from './envs/task.ts';
+export { Sinusoid, SinusoidTask } from './envs/sinusoid.ts';
+export type { SinusoidOptions } from './envs/sinusoid.ts';
+
+// meta
+export type { Learner, TaskData, MetaGradient, AdaptOptions, LossName } from './meta/learner.ts';
+export { MAML, metaSGD, anil } from './meta/maml.ts';
+export type { MAMLOptions, InnerLrMode } from './meta/maml.ts';
+export { Reptile } from './meta/reptile.ts';
+export type { ReptileOptions } from './meta/reptile.ts';
+export { Pretrain } from './meta/pretrain.ts';
+export type { PretrainOptions } from './meta/pretrain.ts';
+export { summarize, evaluate } from './meta/metrics.ts';
+export type { Summary, EvalOptions, EvalResult } from './meta/metrics.ts';
+export { metaTrain } from './meta/train.ts';
+export type { MetaTrainOptions } from './meta/train.ts';

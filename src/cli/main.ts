@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// The metagrad command. Bad input ends in one line on stderr and exit code 2, never a stack trace.
+import { MetagradError } from '../errors.ts';
+import { COMMANDS, runCommand } from './commands.ts';
+import { UsageError } from './io.ts';
+
+const USAGE = `metagrad <command> [options]
+
+commands:
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(8)}${c.summary}`).join('\n')}
+
+'metagrad <command> --help' lists a command's options.`;
+
+function main(argv: string[]): number {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  if (!(name in COMMANDS)) {
+    console.error(`metagrad: unknown command '${name}'; expected one of ${Object.keys(COMMANDS).join(', ')}`);
+    return 2;
+  }
+  try {
+    runCommand(name, rest);
+    return 0;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options
+    if (e instanceof UsageError || e instanceof MetagradError || err.code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`metagrad ${name}: ${err.message.split('\n')[0]}`);
+      return 2;
+    }
+    console.error(`metagrad ${name}: internal error: ${err.message}`);
+    if (process.env.METAGRAD_DEBUG) console.error(err.stack);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

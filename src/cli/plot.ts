@@ -1,0 +1,81 @@
+// Minimal SVG line plots (no dependency): series of (x, y) points on linear axes, a legend,
+// optional scatter points. Enough for learning curves and sinusoid fits.
+export interface Series {
+  label: string;
+  xs: readonly number[];
+  ys: readonly number[];
+  color?: string;
+  dashed?: boolean;
+  /** Draw markers only (data points) instead of a line. */
+  points?: boolean;
+}
+
+export interface PlotOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  width?: number;
+  height?: number;
+  logY?: boolean;
+}
+
+const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+function ticks(lo: number, hi: number, n = 5): number[] {
+  const span = hi - lo || 1;
+  const step = 10 ** Math.floor(Math.log10(span / n));
+  const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => span / s <= n) ?? 10 * step;
+  const out: number[] = [];
+  for (let v = Math.ceil(lo / nice) * nice; v <= hi + 1e-12; v += nice) out.push(Number(v.toPrecision(6)));
+  return out;
+}
+
+/** An SVG document plotting the series. */
+export function linePlot(series: readonly Series[], o: PlotOptions): string {
+  const W = o.width ?? 640;
+  const H = o.height ?? 400;
+  const m = { l: 64, r: 16, t: 36, b: 48 };
+  const ty = (v: number) => (o.logY ? Math.log10(Math.max(v, 1e-12)) : v);
+  const allX = series.flatMap((s) => s.xs);
+  const allY = series.flatMap((s) => s.ys.map(ty)).filter(Number.isFinite);
+  let [x0, x1] = [Math.min(...allX), Math.max(...allX)];
+  let [y0, y1] = [Math.min(...allY), Math.max(...allY)];
+  if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
+  if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
+  const pad = 0.05 * (y1 - y0);
+  [y0, y1] = [y0 - pad, y1 + pad];
+  const px = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const py = (y: number) => H - m.b - ((ty(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`,
+    `<text x="${W / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`,
+    `<text x="14" y="${H / 2}" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${esc(o.yLabel)}${o.logY ? ' (log)' : ''}</text>`,
+    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
+  ];
+  for (const t of ticks(x0, x1)) parts.push(`<text x="${px(t).toFixed(1)}" y="${H - m.b + 16}" text-anchor="middle">${t}</text>`);
+  for (const t of ticks(y0, y1)) {
+    const y = H - m.b - ((t - y0) / (y1 - y0)) * (H - m.t - m.b);
+    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eee"/>`);
+    parts.push(`<text x="${m.l - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${o.logY ? Number((10 ** t).toPrecision(2)) : t}</text>`);
+  }
+  parts.push(`<rect x="${W - m.r - 156}" y="${m.t + 2}" width="152" height="${16 * series.length + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
+  series.forEach((s, i) => {
+    const color = s.color ?? PALETTE[i % PALETTE.length];
+    const pts = s.xs.map((x, j) => [px(x), py(s.ys[j])] as const).filter(([, y]) => Number.isFinite(y));
+    if (s.points) {
+      for (const [x, y] of pts) parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="3.5" fill="${color}"/>`);
+    } else {
+      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`);
+    }
+    const ly = m.t + 14 + 16 * i;
+    parts.push(s.points
+      ? `<circle cx="${W - m.r - 139}" cy="${ly - 4}" r="3.5" fill="${color}"/>`
+      : `<line x1="${W - m.r - 150}" x2="${W - m.r - 128}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<text x="${W - m.r - 122}" y="${ly}">${esc(s.label)}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}

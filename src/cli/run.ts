@@ -1,0 +1,182 @@
+// A training run as data: the config that rebuilds the model and learner, training with a
+// progress bar, evaluation, and the files of a run folder (config.json, model.safetensors,
+// metrics.json, plots). Shared by the train, eval and demo commands.
+import { join } from 'node:path';
+import { Rng } from '../rng.ts';
+import { Adam } from '../nn/optim.ts';
+import { MLP } from '../nn/layers.ts';
+import type { ActivationName } from '../nn/layers.ts';
+import { Sinusoid, type SinusoidTask } from '../envs/sinusoid.ts';
+import type { TaskFamily } from '../envs/task.ts';
+import type { Learner } from '../meta/learner.ts';
+import { MAML, anil, metaSGD } from '../meta/maml.ts';
+import { Reptile } from '../meta/reptile.ts';
+import { Pretrain } from '../meta/pretrain.ts';
+import { evaluate, type EvalResult } from '../meta/metrics.ts';
+import { metaTrain } from '../meta/train.ts';
+import { CheckpointError } from '../errors.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import { tensor } from '../autograd/tensor.ts';
+import { noGrad } from '../autograd/tape.ts';
+import { Progress } from './progress.ts';
+import { linePlot, type Series } from './plot.ts';
+import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic, UsageError } from './io.ts';
+
+export const ENVS = ['sinusoid'] as const;
+export const ALGOS = ['maml', 'fomaml', 'metasgd', 'reptile', 'anil', 'pretrain'] as const;
+export type EnvName = (typeof ENVS)[number];
+export type AlgoName = (typeof ALGOS)[number];
+
+export interface RunConfig {
+  format: 'metagrad-run/1';
+  env: EnvName;
+  algo: AlgoName;
+  metaSteps: number;
+  metaBatch: number;
+  shots: number;
+  querySize: number;
+  innerSteps: number;
+  innerLr: number;
+  outerLr: number;
+  hidden: number[];
+  activation: ActivationName;
+  seed: number;
+}
+
+export function makeFamily(env: EnvName): TaskFamily {
+  if (env === 'sinusoid') return new Sinusoid();
+  throw new UsageError(`unknown env '${env}'; expected one of ${ENVS.join(', ')}`);
+}
+
+export function makeLearner(c: RunConfig, family: TaskFamily): Learner {
+  const model = new MLP([family.inputSize, ...c.hidden, family.outputSize], { activation: c.activation, rng: new Rng(c.seed) });
+  const inner = { innerLr: c.innerLr, innerSteps: c.innerSteps, loss: family.loss };
+  switch (c.algo) {
+    case 'maml': return new MAML(model, inner);
+    case 'fomaml': return new MAML(model, { ...inner, firstOrder: true });
+    case 'metasgd': return metaSGD(model, inner);
+    case 'anil': return anil(model, inner);
+    case 'reptile': return new Reptile(model, inner);
+    case 'pretrain': return new Pretrain(model, { innerLr: c.innerLr, loss: family.loss });
+    default: throw new UsageError(`unknown algo '${String(c.algo)}'; expected one of ${ALGOS.join(', ')}`);
+  }
+}
+
+export interface TrainResult {
+  learner: Learner;
+  family: TaskFamily;
+  losses: number[];
+  seconds: number;
+}
+
+export function train(c: RunConfig, quiet: boolean, label: string = c.algo): TrainResult {
+  const family = makeFamily(c.env);
+  const learner = makeLearner(c, family);
+  const optimizer = new Adam(learner.metaParameters(), { lr: c.outerLr });
+  const progress = new Progress(label, c.metaSteps, quiet);
+  let running = NaN;
+  const t0 = performance.now();
+  const losses = metaTrain({
+    learner, family, optimizer, metaSteps: c.metaSteps, metaBatch: c.metaBatch, shots: c.shots, querySize: c.querySize,
+    rng: new Rng(c.seed + 1),
+    onStep: (step, loss) => {
+      running = Number.isNaN(running) ? loss : 0.98 * running + 0.02 * loss;
+      progress.update(step + 1, `loss ${running.toFixed(3)}`);
+    },
+  });
+  return { learner, family, losses, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Held-out tasks come from their own seed stream, never from the training one. */
+export function heldOut(family: TaskFamily, n: number, seed: number) {
+  const rng = new Rng(seed * 7919 + 104729);
+  return { tasks: family.sample(rng, n), rng };
+}
+
+export function evalRun(learner: Learner, family: TaskFamily, o: { tasks: number; shots: number; steps: number; alpha: number; seed: number }): EvalResult {
+  const { tasks, rng } = heldOut(family, o.tasks, o.seed);
+  return evaluate(learner, family, { tasks, shots: o.shots, steps: o.steps, alpha: o.alpha, rng });
+}
+
+/** Averages consecutive losses into at most n points, for metrics.json and the curve. */
+export function downsample(xs: readonly number[], n = 500): { step: number[]; loss: number[] } {
+  const k = Math.max(1, Math.ceil(xs.length / n));
+  const step: number[] = [];
+  const loss: number[] = [];
+  for (let i = 0; i < xs.length; i += k) {
+    const chunk = xs.slice(i, i + k);
+    step.push(i + chunk.length);
+    loss.push(chunk.reduce((a, b) => a + b, 0) / chunk.length);
+  }
+  return { step, loss };
+}
+
+export function saveRun(dir: string, c: RunConfig, r: TrainResult): void {
+  writeAtomic(join(dir, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+  const state: Record<string, Tensor> = { ...r.learner.model.stateDict(), ...(r.learner.extraState?.() ?? {}) };
+  saveCheckpoint(join(dir, 'model.safetensors'), state, { format: c.format, config: JSON.stringify(c) });
+}
+
+export function loadRun(dir: string): { config: RunConfig; learner: Learner; family: TaskFamily } {
+  const config = readJson<RunConfig>(join(dir, 'config.json'), 'run config (config.json)');
+  if (config.format !== 'metagrad-run/1') throw new CheckpointError(`${dir}/config.json: unknown format '${String(config.format)}'`);
+  if (!ENVS.includes(config.env) || !ALGOS.includes(config.algo)) throw new CheckpointError(`${dir}/config.json: unknown env or algo (${config.env}, ${config.algo})`);
+  const family = makeFamily(config.env);
+  const learner = makeLearner(config, family);
+  const { tensors } = loadCheckpoint(join(dir, 'model.safetensors'));
+  const modelState = Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith('innerLr.')));
+  try {
+    learner.model.loadStateDict(modelState);
+  } catch (e) {
+    throw new CheckpointError(`${dir}/model.safetensors does not fit the model in config.json: ${(e as Error).message}`);
+  }
+  const extra = learner.extraState?.() ?? {};
+  for (const [k, t] of Object.entries(extra)) {
+    const src = tensors[k];
+    if (!src || src.size !== t.size) throw new CheckpointError(`${dir}/model.safetensors lacks learned inner rate '${k}'`);
+    t.data.set(src.data);
+  }
+  return { config, learner, family };
+}
+
+export function curvePlot(curves: { label: string; losses: readonly number[] }[]): string {
+  const series: Series[] = curves.map((c) => {
+    // Each point averages a window of meta-steps (a single meta-batch's loss is noisy).
+    const d = downsample(c.losses, Math.min(200, Math.max(10, Math.ceil(c.losses.length / 10))));
+    return { label: c.label, xs: d.step, ys: d.loss };
+  });
+  return linePlot(series, { title: 'Meta-training: mean query loss (window averages)', xLabel: 'meta-step', yLabel: 'loss', logY: true });
+}
+
+/** Held-out sinusoids: truth, the K support points, and the prediction before and after adapting. */
+export function sinusoidPlot(learner: Learner, family: TaskFamily, o: { shots: number; steps: number; seed: number; tasks?: number }): string[] {
+  const { tasks, rng } = heldOut(family, o.tasks ?? 3, o.seed + 1);
+  const grid = Array.from({ length: 101 }, (_, i) => -5 + i / 10);
+  return (tasks as SinusoidTask[]).map((task, i) => {
+    const support = task.sample(rng, o.shots);
+    const x = tensor(grid, { shape: [grid.length, 1] });
+    const predict = (params: Map<string, Tensor>) => Array.from(noGrad(() => learner.model.call(x, params)).data);
+    const theta = learner.model.paramMap();
+    const one = learner.adapt(theta, support, 1);
+    const many = learner.adapt(theta, support, o.steps);
+    const [amp, phase] = task.id;
+    return linePlot([
+      { label: 'true function', xs: grid, ys: grid.map((v) => task.f(v)), color: '#222' },
+      { label: `${o.shots} support points`, xs: Array.from(support.x.data), ys: Array.from(support.y.data), points: true, color: '#222' },
+      { label: 'before adaptation', xs: grid, ys: predict(theta), dashed: true, color: '#999' },
+      { label: 'after 1 step', xs: grid, ys: predict(one), color: '#1f77b4' },
+      { label: `after ${o.steps} steps`, xs: grid, ys: predict(many), color: '#d62728' },
+    ], { title: `${learner.name}: held-out task ${i + 1} (A=${amp.toFixed(2)}, phase=${phase.toFixed(2)})`, xLabel: 'x', yLabel: 'y' });
+  });
+}
+
+export function evalTable(rows: { name: string; r: EvalResult }[], stepsShown: number[]): string {
+  const lines = [`| learner | after steps | mean | ± stderr | CVaR@${rows[0].r.alpha} | worst |`, '|---|---:|---:|---:|---:|---:|'];
+  for (const { name, r } of rows) {
+    for (const s of stepsShown) {
+      if (s >= r.steps.length) continue;
+      lines.push(`| ${name} | ${s} | ${r.mean[s].toFixed(3)} | ${r.stderr[s].toFixed(3)} | ${r.cvar[s].toFixed(3)} | ${r.worst[s].toFixed(3)} |`);
+    }
+  }
+  return lines.join('\n');
+}
