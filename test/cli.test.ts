@@ -1,0 +1,98 @@
+// The metagrad command: a short training run writes every file, eval reproduces with the same
+// seed, --json prints one parseable value, and bad input gets one line and exit code 2.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const dir = mkdtempSync(join(tmpdir(), 'metagrad-cli-'));
+const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+
+test('train writes config, checkpoint, metrics and plots; --json prints the required fields', () => {
+  const out = join(dir, 'run');
+  const r = cli('train', '--algo', 'metasgd', '--meta-steps', '30', '--meta-batch', '4', '--seed', '3', '--out', out, '--json');
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.is(lines.length, 1, 'exactly one JSON value on stdout');
+  const j = JSON.parse(lines[0]);
+  assert.is(j.metaSteps, 30);
+  assert.is(j.out, out);
+  assert.ok(j.seconds > 0 && j.metaStepsPerSecond > 0);
+  for (const f of ['config.json', 'model.safetensors', 'metrics.json', 'learning-curve.svg', 'tasks-1.svg']) assert.ok(existsSync(join(out, f)), f);
+  const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
+  assert.is(metrics.curve.loss.length, 30);
+  assert.ok(readFileSync(join(out, 'tasks-1.svg'), 'utf8').startsWith('<svg'));
+});
+
+test('eval --json has the documented fields and is reproducible with the same seed', () => {
+  const run = join(dir, 'run');
+  const a = cli('eval', '--run', run, '--tasks', '20', '--shots', '5', '--steps', '3', '--alpha', '0.2', '--seed', '4', '--json');
+  assert.is(a.status, 0, a.stderr);
+  const j = JSON.parse(a.stdout);
+  assert.is(j.tasks, 20);
+  assert.is(j.shots, 5);
+  assert.is(j.alpha, 0.2);
+  assert.equal(j.steps, [0, 1, 2, 3]);
+  for (const k of ['mean', 'stderr', 'cvar', 'worst']) assert.is(j[k].length, 4, k);
+  for (let s = 0; s < 4; s++) assert.ok(j.worst[s] >= j.cvar[s] && j.cvar[s] >= j.mean[s]);
+  const b = cli('eval', '--run', run, '--tasks', '20', '--shots', '5', '--steps', '3', '--alpha', '0.2', '--seed', '4', '--json');
+  assert.equal(JSON.parse(b.stdout), j);
+  const table = cli('eval', '--run', run, '--tasks', '5', '--steps', '1');
+  assert.is(table.status, 0);
+  assert.match(table.stdout, '| learner | after steps | mean | ± stderr | CVaR@0.1 | worst |');
+});
+
+test('bad input: one line on stderr, exit code 2, no stack trace', () => {
+  const cases: [string[], string][] = [
+    [['train', '--env', 'mujoco'], "--env must be one of sinusoid, got 'mujoco'"],
+    [['train', '--algo', 'sgd'], '--algo must be one of'],
+    [['train', '--meta-steps', 'ten'], "--meta-steps must be an integer from 0 to 10000000, got 'ten'"],
+    [['train', '--inner-lr=-1'], '--inner-lr must be a number >= 0'],
+    [['train', '--inner-lr', '-1'], "Option '--inner-lr' argument is ambiguous"],
+    [['train', '--outer-lr', '0'], '--outer-lr must be a number > 0'],
+    [['train', '--shots', '0'], '--shots must be an integer from 1'],
+    [['train', '--out', '/proc/metagrad-cannot', '--meta-steps', '1'], "cannot write to output folder '/proc/metagrad-cannot'"],
+    [['train', '--frobnicate'], "Unknown option '--frobnicate'"],
+    [['eval'], '--run DIR is required'],
+    [['eval', '--run', join(dir, 'nope')], 'no run config'],
+    [['eval', '--run', join(dir, 'run'), '--alpha', '2'], '--alpha must be a number > 0 and <= 1'],
+    [['launch'], "unknown command 'launch'"],
+  ];
+  for (const [args, msg] of cases) {
+    const r = cli(...args);
+    assert.is(r.status, 2, `${args.join(' ')}: exit ${r.status}, stderr ${r.stderr}`);
+    const lines = r.stderr.trim().split('\n');
+    assert.is(lines.length, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.ok(lines[0].includes(msg), `${args.join(' ')}: "${lines[0]}" lacks "${msg}"`);
+    assert.not.match(r.stderr, /\n\s+at /);
+  }
+});
+
+test('a corrupted or mismatched checkpoint is refused in one line', () => {
+  const run = join(dir, 'run');
+  const ckpt = join(run, 'model.safetensors');
+  const good = readFileSync(ckpt);
+  const bad = Buffer.from(good);
+  bad[bad.length - 3] ^= 0xff;
+  writeFileSync(ckpt, bad);
+  let r = cli('eval', '--run', run, '--tasks', '2');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, 'checksum mismatch');
+  writeFileSync(ckpt, good.subarray(0, good.length - 100));
+  r = cli('eval', '--run', run, '--tasks', '2');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, 'truncated');
+  writeFileSync(ckpt, good);
+  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+  writeFileSync(join(run, 'config.json'), JSON.stringify({ ...config, hidden: [8] }));
+  r = cli('eval', '--run', run, '--tasks', '2');
+  assert.is(r.status, 2);
+  assert.match(r.stderr, 'does not fit the model');
+  assert.is(r.stderr.trim().split('\n').length, 1);
+});
+
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+test.run();
