@@ -142,6 +142,7 @@ export const demoCommand: Command = {
     const quiet = Boolean(v.quiet) || Boolean(v.json);
     const results = (['maml', 'pretrain'] as const).map((algo) => {
       const c = trainConfig({ ...v, algo }, { metaSteps });
+      ensureWritableDir(join(out, algo));
       const r = train(c, quiet, algo.padEnd(8));
       saveRun(join(out, algo), c, r);
       const ev = evalRun(r.learner, r.family, { tasks, shots: 5, steps: 10, alpha: 0.1, seed: c.seed });

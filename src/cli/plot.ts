@@ -22,10 +22,10 @@ export interface PlotOptions {
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-function ticks(lo: number, hi: number, n = 5): number[] {
+function ticks(lo: number, hi: number, n = 6): number[] {
   const span = hi - lo || 1;
   const step = 10 ** Math.floor(Math.log10(span / n));
-  const nice = [1, 2, 5, 10].map((m) => m * step).find((s) => span / s <= n) ?? 10 * step;
+  const nice = [1, 2, 2.5, 5, 10].map((m) => m * step).find((s) => span / s <= n) ?? 10 * step;
   const out: number[] = [];
   for (let v = Math.ceil(lo / nice) * nice; v <= hi + 1e-12; v += nice) out.push(Number(v.toPrecision(6)));
   return out;
