@@ -175,4 +175,33 @@ test('MAML training (fixed seed, 600 meta-steps) cuts the 10-step post-adaptatio
   assert.equal(b.after.cvar, a.after.cvar);
 });
 
+test('FOMAML, Meta-SGD, ANIL and Reptile each improve post-adaptation loss in 400 fixed-seed meta-steps', () => {
+  // Measured ratios (after / before training): fomaml 0.60 at 10 steps, metasgd 0.23 at its
+  // training horizon of one step, anil 0.75, reptile 0.38. Thresholds leave a margin.
+  const fam = new Sinusoid();
+  const held = fam.sample(new Rng(77), 100);
+  const cases: [string, (m: MLP) => MAML | Reptile, number, number][] = [
+    ['fomaml', (m) => new MAML(m, { firstOrder: true }), 10, 0.75],
+    ['metasgd', (m) => metaSGD(m), 1, 0.4],
+    ['anil', (m) => anil(m), 10, 0.9],
+    ['reptile', (m) => new Reptile(m), 10, 0.5],
+  ];
+  for (const [name, make, steps, factor] of cases) {
+    const learner = make(new MLP([1, 40, 40, 1], { rng: new Rng(0) }));
+    const before = evaluate(learner, fam, { tasks: held, shots: 10, steps, rng: new Rng(78) }).mean[steps];
+    metaTrain({ learner, family: fam, optimizer: new Adam(learner.metaParameters(), { lr: 1e-3 }), metaSteps: 400, metaBatch: 10, shots: 10, rng: new Rng(1) });
+    const after = evaluate(learner, fam, { tasks: held, shots: 10, steps, rng: new Rng(78) }).mean[steps];
+    assert.ok(after < factor * before, `${name}: ${after} is not below ${factor} x ${before}`);
+  }
+});
+
+test('a diverged task counts as Infinity and is counted, not hidden as NaN', () => {
+  const s = summarize([1, NaN, 3, Infinity], 0.25);
+  assert.is(s.diverged, 2);
+  assert.is(s.worst, Infinity);
+  assert.is(s.mean, Infinity);
+  assert.is(s.cvar, Infinity);
+  assert.is(summarize([1, 2], 0.5).diverged, 0);
+});
+
 test.run();

@@ -95,7 +95,8 @@ export const evalCommand: Command = {
   --steps S     adaptation steps; losses after 0..S are reported (default 10)
   --alpha A     CVaR level: mean of the worst A fraction of tasks (default 0.1)
   --seed S      seed of the held-out tasks (default 0)
-  --json        print {"tasks","shots","alpha","steps","mean","stderr","cvar","worst"}`,
+  --json        print {"tasks","shots","alpha","steps","mean","stderr","cvar","worst","diverged"};
+                a diverged task (non-finite loss) counts as Infinity, printed as null in JSON`,
   options: {
     run: { type: 'string' }, tasks: { type: 'string' }, shots: { type: 'string' }, steps: { type: 'string' },
     alpha: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
@@ -112,7 +113,7 @@ export const evalCommand: Command = {
     const { config, learner, family } = loadRun(v.run);
     const r = evalRun(learner, family, o);
     if (v.json) {
-      console.log(JSON.stringify({ run: v.run, algo: config.algo, env: config.env, tasks: r.tasks, shots: r.shots, alpha: r.alpha, steps: r.steps, mean: r.mean, stderr: r.stderr, cvar: r.cvar, worst: r.worst }));
+      console.log(JSON.stringify({ run: v.run, algo: config.algo, env: config.env, tasks: r.tasks, shots: r.shots, alpha: r.alpha, steps: r.steps, mean: r.mean, stderr: r.stderr, cvar: r.cvar, worst: r.worst, diverged: r.diverged }));
     } else {
       console.log(`${config.algo} on ${config.env}, ${r.tasks} held-out tasks, ${r.shots}-shot, CVaR at alpha ${r.alpha}`);
       console.log(evalTable([{ name: config.algo, r }], r.steps));

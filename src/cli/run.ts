@@ -172,11 +172,13 @@ export function sinusoidPlot(learner: Learner, family: TaskFamily, o: { shots: n
 
 export function evalTable(rows: { name: string; r: EvalResult }[], stepsShown: number[]): string {
   const lines = [`| learner | after steps | mean | ± stderr | CVaR@${rows[0].r.alpha} | worst |`, '|---|---:|---:|---:|---:|---:|'];
+  const notes: string[] = [];
   for (const { name, r } of rows) {
     for (const s of stepsShown) {
       if (s >= r.steps.length) continue;
       lines.push(`| ${name} | ${s} | ${r.mean[s].toFixed(3)} | ${r.stderr[s].toFixed(3)} | ${r.cvar[s].toFixed(3)} | ${r.worst[s].toFixed(3)} |`);
+      if (r.diverged[s]) notes.push(`${name}: ${r.diverged[s]} of ${r.tasks} tasks diverged (loss not finite) after ${s} steps; they count as Infinity`);
     }
   }
-  return lines.join('\n');
+  return [...lines, ...notes].join('\n');
 }

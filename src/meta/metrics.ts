@@ -12,6 +12,8 @@ export interface Summary {
   stderr: number;
   cvar: number;
   worst: number;
+  /** Tasks whose loss is not finite (adaptation diverged); they count as +Infinity. */
+  diverged: number;
 }
 
 /**
@@ -22,12 +24,15 @@ export function summarize(losses: readonly number[], alpha: number): Summary {
   if (losses.length === 0) throw new MetagradError('summarize: no losses');
   if (!(alpha > 0 && alpha <= 1)) throw new MetagradError(`summarize: alpha must be in (0, 1], got ${alpha}`);
   const n = losses.length;
-  const mean = losses.reduce((a, b) => a + b, 0) / n;
-  const variance = n > 1 ? losses.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
-  const sorted = [...losses].sort((a, b) => b - a);
+  // A NaN loss means adaptation blew up: rank it as the worst possible outcome, not as "unknown".
+  const ls = losses.map((l) => (Number.isFinite(l) ? l : Infinity));
+  const diverged = ls.filter((l) => l === Infinity).length;
+  const mean = ls.reduce((a, b) => a + b, 0) / n;
+  const variance = diverged ? Infinity : n > 1 ? ls.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1) : 0;
+  const sorted = [...ls].sort((a, b) => b - a);
   const k = Math.max(1, Math.ceil(alpha * n));
   const cvar = sorted.slice(0, k).reduce((a, b) => a + b, 0) / k;
-  return { mean, stderr: Math.sqrt(variance / n), cvar, worst: sorted[0] };
+  return { mean, stderr: Math.sqrt(variance / n), cvar, worst: sorted[0], diverged };
 }
 
 export interface EvalOptions {
@@ -50,6 +55,8 @@ export interface EvalResult {
   stderr: number[];
   cvar: number[];
   worst: number[];
+  /** Tasks whose adaptation diverged (non-finite loss) after each step count. */
+  diverged: number[];
   /** perTask[s][i]: loss of task i after s steps. */
   perTask: number[][];
 }
@@ -76,6 +83,6 @@ export function evaluate(learner: Learner, family: TaskFamily, options: EvalOpti
   return {
     tasks: tasks.length, shots, alpha, steps: perTask.map((_, s) => s),
     mean: sums.map((s) => s.mean), stderr: sums.map((s) => s.stderr), cvar: sums.map((s) => s.cvar), worst: sums.map((s) => s.worst),
-    perTask,
+    diverged: sums.map((s) => s.diverged), perTask,
   };
 }
