@@ -4,6 +4,7 @@ import { MetagradError } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
 import { mul, sub } from '../autograd/ops/elementwise.ts';
 import { crossEntropy, mseLoss } from '../autograd/ops/nn.ts';
+import { concat } from '../autograd/ops/slice.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
@@ -41,6 +42,11 @@ export interface Learner {
   afterStep?(): void;
   /** Learned or adjusted state beyond the model's parameters (inner rates), for checkpoints. */
   extraState?(): Record<string, Tensor>;
+}
+
+/** Support and query together (Reptile and the pretrain baseline train on all of a task's data). */
+export function joined(t: TaskData): Batch {
+  return { x: concat([t.support.x, t.query.x]), y: concat([t.support.y, t.query.y]) };
 }
 
 export type LossName = 'mse' | 'crossEntropy';
@@ -87,4 +93,28 @@ export function innerSGD(loop: InnerLoop, params: ParamMap, support: Batch, step
     current = track ? step() : noGrad(step);
   }
   return track ? current : new Map([...current].map(([n, t]) => [n, t.detach()]));
+}
+
+/**
+ * A learner whose adaptation is plain SGD at a fixed rate on every parameter, and whose outer
+ * step updates exactly the model's parameters (Reptile, the pretrain baseline).
+ */
+export abstract class PlainSGDLearner implements Learner {
+  abstract readonly name: string;
+  protected readonly loop: InnerLoop;
+
+  constructor(readonly model: Module, innerLr: number, loss: LossName) {
+    if (!Number.isFinite(innerLr) || innerLr < 0) throw new MetagradError(`${this.constructor.name}: innerLr must be a finite number >= 0, got ${innerLr}`);
+    this.loop = { model, loss: lossFn(loss), adapted: model.namedParameters().map(([n]) => n), secondOrder: false, rate: () => innerLr };
+  }
+
+  metaParameters(): Tensor[] {
+    return this.model.parameters();
+  }
+
+  adapt(params: ParamMap, support: Batch, steps: number, options: AdaptOptions = {}): ParamMap {
+    return innerSGD(this.loop, params, support, steps, options.track ?? false);
+  }
+
+  abstract metaGradient(tasks: readonly TaskData[]): MetaGradient;
 }

@@ -3,10 +3,8 @@
 import { grad } from '../autograd/grad.ts';
 import { add, div } from '../autograd/ops/elementwise.ts';
 import { Tensor } from '../autograd/tensor.ts';
-import type { Module, ParamMap } from '../nn/module.ts';
-import type { Batch } from '../envs/task.ts';
-import { innerSGD, lossFn, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
-import { joined } from './reptile.ts';
+import type { Module } from '../nn/module.ts';
+import { PlainSGDLearner, joined, type LossName, type MetaGradient, type TaskData } from './learner.ts';
 
 export interface PretrainOptions {
   /** Fine-tuning rate at test time. */
@@ -14,21 +12,11 @@ export interface PretrainOptions {
   loss?: LossName;
 }
 
-export class Pretrain implements Learner {
+export class Pretrain extends PlainSGDLearner {
   readonly name = 'pretrain';
-  private readonly loop: InnerLoop;
 
-  constructor(readonly model: Module, options: PretrainOptions = {}) {
-    const lr = options.innerLr ?? 0.01;
-    this.loop = { model, loss: lossFn(options.loss ?? 'mse'), adapted: model.namedParameters().map(([n]) => n), secondOrder: false, rate: () => lr };
-  }
-
-  metaParameters(): Tensor[] {
-    return this.model.parameters();
-  }
-
-  adapt(params: ParamMap, support: Batch, steps: number, options: AdaptOptions = {}): ParamMap {
-    return innerSGD(this.loop, params, support, steps, options.track ?? false);
+  constructor(model: Module, options: PretrainOptions = {}) {
+    super(model, options.innerLr ?? 0.01, options.loss ?? 'mse');
   }
 
   metaGradient(tasks: readonly TaskData[]): MetaGradient {

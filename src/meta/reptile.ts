@@ -4,10 +4,8 @@
 import { MetagradError } from '../errors.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
-import { concat } from '../autograd/ops/slice.ts';
-import type { Module, ParamMap } from '../nn/module.ts';
-import type { Batch } from '../envs/task.ts';
-import { innerSGD, lossFn, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import type { Module } from '../nn/module.ts';
+import { PlainSGDLearner, joined, type LossName, type MetaGradient, type TaskData } from './learner.ts';
 
 export interface ReptileOptions {
   innerLr?: number;
@@ -16,29 +14,14 @@ export interface ReptileOptions {
   loss?: LossName;
 }
 
-/** Support and query together: Reptile trains on all of a task's data. */
-export function joined(t: TaskData): Batch {
-  return { x: concat([t.support.x, t.query.x]), y: concat([t.support.y, t.query.y]) };
-}
-
-export class Reptile implements Learner {
+export class Reptile extends PlainSGDLearner {
   readonly name = 'reptile';
   readonly innerSteps: number;
-  private readonly loop: InnerLoop;
 
-  constructor(readonly model: Module, options: ReptileOptions = {}) {
-    const lr = options.innerLr ?? 0.01;
+  constructor(model: Module, options: ReptileOptions = {}) {
+    super(model, options.innerLr ?? 0.01, options.loss ?? 'mse');
     this.innerSteps = options.innerSteps ?? 5;
     if (!Number.isInteger(this.innerSteps) || this.innerSteps < 1) throw new MetagradError(`Reptile: innerSteps must be an integer >= 1, got ${options.innerSteps}`);
-    this.loop = { model, loss: lossFn(options.loss ?? 'mse'), adapted: model.namedParameters().map(([n]) => n), secondOrder: false, rate: () => lr };
-  }
-
-  metaParameters(): Tensor[] {
-    return this.model.parameters();
-  }
-
-  adapt(params: ParamMap, support: Batch, steps: number, options: AdaptOptions = {}): ParamMap {
-    return innerSGD(this.loop, params, support, steps, options.track ?? false);
   }
 
   metaGradient(tasks: readonly TaskData[]): MetaGradient {
