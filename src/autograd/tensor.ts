@@ -90,8 +90,29 @@ export class Tensor {
   }
 }
 
+// Small and mid-sized arrays are carved from 64 KiB slabs by a bump pointer: V8 gives every
+// `new Float32Array(n)` above 64 bytes its own zeroed backing store, which cost ~0.5-0.9 us
+// against ~0.07-0.4 us for a view on a slab (measured here for n = 100..1600), and was a quarter
+// of a MAML meta-step. Slabs are never reused, so a carved region is always fresh zeros, and a
+// slab is freed by the GC once no tensor views it. Arrays over 16 KiB get their own buffer, so
+// a long-lived tensor pins at most one slab. (Transfer `data.slice()`, not `data.buffer`.)
+const SLAB_BYTES = 1 << 16;
+const CARVE_MAX_BYTES = 1 << 14;
+const CARVE_MIN_BYTES = 64;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabOffset = 0;
+
 export function allocate(dtype: DType, n: number): FloatArray {
-  return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  const width = dtype === 'float64' ? 8 : 4;
+  const bytes = n * width;
+  if (bytes <= CARVE_MIN_BYTES || bytes > CARVE_MAX_BYTES) return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
+  if (slabOffset + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabOffset = 0;
+  }
+  const view = dtype === 'float64' ? new Float64Array(slab, slabOffset, n) : new Float32Array(slab, slabOffset, n);
+  slabOffset += (bytes + 15) & ~15; // keep every view 16-byte aligned (8 suffices for Float64Array)
+  return view;
 }
 
 function checkDType(op: string, dtype: unknown): DType {

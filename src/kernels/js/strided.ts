@@ -77,6 +77,11 @@ export enum Bin { Add, Sub, Mul, Div, Pow, Max, Min, Eq, Gt, Ge, Lt, Le }
 /** out[outShape] = a op b, with a and b broadcast to outShape. */
 export function binary(code: Bin, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[],
   out: FloatArray, outShape: readonly number[]): void {
+  // Fast paths without stride bookkeeping: same size (hence same shape), or a one-element side.
+  const n = out.length;
+  if (a.length === n && b.length === n) return binaryRow(code, a, 0, 1, b, 0, 1, out, 0, n);
+  if (b.length === 1 && a.length === n) return binaryRow(code, a, 0, 1, b, 0, 0, out, 0, n);
+  if (a.length === 1 && b.length === n) return binaryRow(code, a, 0, 0, b, 0, 1, out, 0, n);
   forEachRow(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)], (offs, o, n, st) =>
     binaryRow(code, a, offs[0], st[0], b, offs[1], st[1], out, o, n));
 }
