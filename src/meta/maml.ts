@@ -5,7 +5,9 @@
 //   RMAML's inner-rate rule: α += α₀ Σ_i ∇L_val(θ_i')ᵀ ∇L_train(θ) after each outer step.
 import { MetagradError } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
-import { add, div } from '../autograd/ops/elementwise.ts';
+import { add, div, square, sub } from '../autograd/ops/elementwise.ts';
+import { broadcastTo, mean, sum } from '../autograd/ops/reduce.ts';
+import { stack } from '../autograd/ops/slice.ts';
 import { Tensor, full } from '../autograd/tensor.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
@@ -17,6 +19,11 @@ export interface MAMLOptions {
   innerLr?: number;
   innerSteps?: number;
   firstOrder?: boolean;
+  /**
+   * Run the meta-batch as one batched computation when the model allows it (default true);
+   * false keeps the per-task loop, the reference the batched path is tested against.
+   */
+  batchTasks?: boolean;
   /** 'fixed' (default); learned as one 'scalar', one per 'layer', or one per 'parameter' entry (Meta-SGD). */
   learnInnerLr?: InnerLrMode;
   /** RMAML's hypergradient rule on a fixed inner rate, with this step α₀. */
@@ -25,6 +32,14 @@ export interface MAMLOptions {
   adapt?: readonly string[];
   loss?: LossName;
   name?: string;
+}
+
+/** Batching needs a batchable model, the MSE loss, and equal support and query sizes. */
+function canBatch(model: Module, loss: LossName, tasks: readonly TaskData[]): boolean {
+  if (!model.batchable || loss !== 'mse' || tasks.length < 2) return false;
+  const s = tasks[0].support.x.shape;
+  const q = tasks[0].query.x.shape;
+  return tasks.every((t) => t.support.x.ndim === 2 && t.support.x.shape[0] === s[0] && t.query.x.shape[0] === q[0]);
 }
 
 /** The module path of a parameter: "layers.2.weight" -> "layers.2". */
@@ -42,6 +57,8 @@ export class MAML implements Learner {
   private readonly hyperLr: number;
   private readonly loop: InnerLoop;
   private lastRateGrad = 0;
+  private readonly lossName: LossName;
+  readonly batchTasks: boolean;
 
   constructor(readonly model: Module, options: MAMLOptions = {}) {
     this.fixedLr = options.innerLr ?? 0.01;
@@ -49,6 +66,8 @@ export class MAML implements Learner {
     this.firstOrder = options.firstOrder ?? false;
     this.learnInnerLr = options.learnInnerLr ?? 'fixed';
     this.hyperLr = options.innerLrHypergradient ?? 0;
+    this.lossName = options.loss ?? 'mse';
+    this.batchTasks = options.batchTasks ?? true;
     if (!Number.isInteger(this.innerSteps) || this.innerSteps < 0) throw new MetagradError(`MAML: innerSteps must be an integer >= 0, got ${options.innerSteps}`);
     if (!Number.isFinite(this.fixedLr) || this.fixedLr < 0) throw new MetagradError(`MAML: innerLr must be a finite number >= 0, got ${options.innerLr}`);
     if (this.hyperLr && this.learnInnerLr !== 'fixed') throw new MetagradError(`MAML: innerLrHypergradient adjusts a fixed inner rate; it cannot combine with learnInnerLr '${this.learnInnerLr}'`);
@@ -68,7 +87,7 @@ export class MAML implements Learner {
       }
     }
     this.loop = {
-      model, loss: lossFn(options.loss ?? 'mse'), adapted: this.adapted, secondOrder: !this.firstOrder,
+      model, loss: lossFn(this.lossName), adapted: this.adapted, secondOrder: !this.firstOrder,
       rate: (n) => this.rateOf(n),
     };
   }
@@ -95,6 +114,18 @@ export class MAML implements Learner {
 
   metaGradient(tasks: readonly TaskData[]): MetaGradient {
     if (tasks.length === 0) throw new MetagradError('MAML.metaGradient: empty meta-batch');
+    const { loss, taskLosses } = this.batchTasks && canBatch(this.model, this.lossName, tasks)
+      ? this.metaLossBatched(tasks) : this.metaLossLooped(tasks);
+    const hyper = this.hyperLr ? [...this.rates.values()] : [];
+    const all = grad(loss, [...this.metaParameters(), ...hyper], { allowUnused: true });
+    const grads = all.slice(0, all.length - hyper.length);
+    // dL/dα = -(1/T) Σ_i ∇L_val(θ_i')ᵀ∇L_train(θ), so RMAML's α += α₀ Σ_i (...) is α -= α₀·T·dL/dα
+    this.lastRateGrad = hyper.length ? all[all.length - 1].item() * tasks.length : 0;
+    return { loss: loss.item(), grads, taskLosses };
+  }
+
+  /** The reference: one inner loop and one query loss per task. */
+  metaLossLooped(tasks: readonly TaskData[]): { loss: Tensor; taskLosses: number[] } {
     let total: Tensor | null = null;
     const taskLosses: number[] = [];
     const theta = this.model.paramMap();
@@ -104,13 +135,26 @@ export class MAML implements Learner {
       taskLosses.push(q.item());
       total = total ? add(total, q) : q;
     }
-    const loss = div(total!, tasks.length);
-    const hyper = this.hyperLr ? [...this.rates.values()] : [];
-    const all = grad(loss, [...this.metaParameters(), ...hyper], { allowUnused: true });
-    const grads = all.slice(0, all.length - hyper.length);
-    // dL/dα = -(1/T) Σ_i ∇L_val(θ_i')ᵀ∇L_train(θ), so RMAML's α += α₀ Σ_i (...) is α -= α₀·T·dL/dα
-    this.lastRateGrad = hyper.length ? all[all.length - 1].item() * tasks.length : 0;
-    return { loss: loss.item(), grads, taskLosses };
+    return { loss: div(total!, tasks.length), taskLosses };
+  }
+
+  /**
+   * All T tasks as one computation: adapted parameters get a leading task axis (θ broadcast to
+   * [T, ...]), data is stacked to [T, K, ...], and every layer runs one batched GEMM. The inner
+   * loss is the sum of per-task means, so its gradient with respect to the broadcast θ is each
+   * task's own gradient, row by row; the outer backward sums the rows back onto θ.
+   */
+  metaLossBatched(tasks: readonly TaskData[]): { loss: Tensor; taskLosses: number[] } {
+    const T = tasks.length;
+    const support = { x: stack(tasks.map((t) => t.support.x)), y: stack(tasks.map((t) => t.support.y)) };
+    const query = { x: stack(tasks.map((t) => t.query.x)), y: stack(tasks.map((t) => t.query.y)) };
+    const adaptedSet = new Set(this.adapted);
+    const theta = new Map([...this.model.paramMap()].map(([n, p]) => [n, adaptedSet.has(n) ? broadcastTo(p, [T, ...p.shape]) : p]));
+    const perTask = (pred: Tensor, y: Tensor) => mean(square(sub(pred, y)), [1, 2]);
+    const loop: InnerLoop = { ...this.loop, loss: (pred, y) => sum(perTask(pred, y)) };
+    const adapted = innerSGD(loop, theta, support, this.innerSteps, true);
+    const queryLosses = perTask(this.model.call(query.x, adapted), query.y);
+    return { loss: mean(queryLosses), taskLosses: Array.from(queryLosses.data) };
   }
 
   afterStep(): void {

@@ -37,9 +37,19 @@ export class Linear extends Module {
   }
   private readonly hasBias: boolean;
 
+  /**
+   * Task-batched parameters work too: weight [T, out, in] with x [T, N, in] gives [T, N, out]
+   * (one batched GEMM), and a bias [T, out] is added per task.
+   */
   forward(x: Tensor, s: Scope): Tensor {
     const y = matmulT(x, s.param('weight'), false, true);
-    return this.hasBias ? add(y, s.param('bias')) : y;
+    if (!this.hasBias) return y;
+    const b = s.param('bias');
+    return add(y, b.ndim === 2 ? reshape(b, [b.shape[0], 1, b.shape[1]]) : b);
+  }
+
+  override get batchable(): boolean {
+    return true;
   }
 }
 
@@ -96,6 +106,10 @@ export class Activation extends Module {
   forward(x: Tensor): Tensor {
     return this.fn(x);
   }
+
+  override get batchable(): boolean {
+    return true;
+  }
 }
 
 /** [N, ...] -> [N, prod(...)]. */
@@ -117,6 +131,10 @@ export class Sequential extends Module {
   forward(x: Tensor, s: Scope): Tensor {
     for (let i = 0; i < this.length; i++) x = s.run(String(i), x);
     return x;
+  }
+
+  override get batchable(): boolean {
+    return this.childModules().every((m) => m.batchable);
   }
 }
 
@@ -146,5 +164,9 @@ export class MLP extends Module {
 
   forward(x: Tensor, s: Scope): Tensor {
     return s.run('layers', x);
+  }
+
+  override get batchable(): boolean {
+    return this.child('layers').batchable;
   }
 }

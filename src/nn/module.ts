@@ -84,6 +84,18 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * True when forward also accepts task-batched parameters (a leading task axis on every
+   * parameter, inputs [T, N, ...]), so a meta-batch runs as one batched computation.
+   */
+  get batchable(): boolean {
+    return false;
+  }
+
+  childModules(): Module[] {
+    return [...this.children.values()];
+  }
+
   /** [name, tensor] for every parameter, depth first in registration order. */
   namedParameters(prefix = ''): [string, Tensor][] {
     const out: [string, Tensor][] = [];
