@@ -5,7 +5,10 @@ import { Bench } from 'tinybench';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Rng, getBackend, matmulT, randn } from '../src/index.ts';
+import {
+  Adam, MAML, MLP, Rng, Sinusoid, add, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tensor,
+  type TaskData, type Tensor,
+} from '../src/index.ts';
 import { wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import type { GemmArgs } from '../src/kernels/types.ts';
@@ -18,10 +21,11 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const suites = values.suite === 'all' ? ['gemm', 'crossover'] : [values.suite!];
+const SUITES = ['gemm', 'crossover', 'maml', 'overhead'];
+const suites = values.suite === 'all' ? SUITES : [values.suite!];
 for (const s of suites) {
-  if (!['gemm', 'crossover'].includes(s)) {
-    console.error(`bench: unknown suite '${s}'; expected gemm, crossover or all`);
+  if (!SUITES.includes(s)) {
+    console.error(`bench: unknown suite '${s}'; expected ${SUITES.join(', ')} or all`);
     process.exit(2);
   }
 }
@@ -75,6 +79,46 @@ if (suites.includes('crossover')) {
     cases.push({ name: `f32_gemm_4x8_wasmsimd n=${n}`, fn: () => wasm.gemm(args), work: (2 * n ** 3) / 1e9 });
   }
   await measure('crossover', 'GFLOP/s', cases);
+}
+
+if (suites.includes('maml')) {
+  // Finn et al.'s sinusoid setup: 1-40-40-1 ReLU, K = 10, meta-batch 25, inner lr 0.01, Adam.
+  // One meta-step = sample-free: the same 25 tasks each call, so only the learner is timed.
+  const family = new Sinusoid();
+  const rng2 = new Rng(1);
+  const tasks: TaskData[] = family.sample(rng2, 25).map((t) => ({ support: t.sample(rng2, 10), query: t.sample(rng2, 10) }));
+  const cases = [];
+  for (const [label, opts] of [
+    ['second order, batched', { batchTasks: true }],
+    ['second order, looped', { batchTasks: false }],
+    ['first order, batched', { batchTasks: true, firstOrder: true }],
+    ['first order, looped', { batchTasks: false, firstOrder: true }],
+    ['second order, batched, 5 inner steps', { batchTasks: true, innerSteps: 5 }],
+  ] as const) {
+    const learner = new MAML(new MLP([1, 40, 40, 1], { rng: new Rng(0) }), { innerLr: 0.01, ...opts });
+    const opt = new Adam(learner.metaParameters(), { lr: 1e-3 });
+    cases.push({ name: `MAML sinusoid, ${label}`, fn: () => opt.step(learner.metaGradient(tasks).grads), work: 1 });
+  }
+  await measure('maml', 'meta-steps/s', cases);
+}
+
+if (suites.includes('overhead')) {
+  // Fixed cost per op: tiny tensors, so the arithmetic is negligible.
+  const a = tensor([1, 2, 3, 4]);
+  const b = tensor([5, 6, 7, 8]);
+  const w = tensor([1, 2, 3, 4], { requiresGrad: true });
+  const x = randn([10, 40], { rng });
+  const w40 = randn([40, 40], { rng }).detach().requiresGrad_();
+  const v = randn([40, 40], { rng });
+  const f = (p: Tensor) => mseLoss(relu(matmulT(x, p)), x);
+  await measure('overhead', 'M calls/s', [
+    { name: 'add of two 4-element tensors, no grad', fn: () => noGrad(() => add(a, b)), work: 1e-6 },
+    { name: 'add of two 4-element tensors, on the tape', fn: () => add(w, b), work: 1e-6 },
+  ]);
+  await measure('overhead', 'calls/s', [
+    { name: 'gradient of mse(relu(x·W)), W 40x40', fn: () => grad(f(w40), [w40]), work: 1 },
+    { name: 'Hessian-vector product of the same', fn: () => hvp(f, [w40], [v]), work: 1 },
+  ]);
 }
 
 const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, backend: getBackend() };
