@@ -1,0 +1,80 @@
+// The browser demo in a real Chromium (Debian's, driven by playwright-core): it meta-trains in a
+// worker on wasm-simd, then a few clicked points pull the prediction toward them. Saves a
+// screenshot to test-results/demo.png. Skipped, with the reason printed, only where no browser
+// is installed (.ci/run installs Debian's chromium).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+let server: ChildProcess | null = null;
+let browser: Browser | null = null;
+
+async function startServer(): Promise<string> {
+  server = spawn(process.execPath, ['scripts/serve.mjs', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('serve.mjs did not print its address in 10 s')), 10_000);
+    server!.stdout!.on('data', (d: Buffer) => {
+      const m = /http:\/\/127\.0\.0\.1:\d+\//.exec(String(d));
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+  });
+}
+
+test('demo: trains on wasm-simd in a worker, adapts toward clicked points, stays responsive', async () => {
+  if (!CHROMIUM) {
+    console.log('  browser test skipped: no chromium at /usr/bin/chromium (apt-get install chromium)');
+    return;
+  }
+  const url = await startServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 760, height: 820 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}?steps=600`);
+  // The main thread answers while the worker trains.
+  await page.waitForFunction(() => (window as any).__demo?.losses.length > 0, null, { timeout: 60_000 });
+  assert.is(await page.evaluate(() => 1 + 1), 2);
+  await page.waitForFunction(() => (window as any).__demo?.trained === true, null, { timeout: 120_000 });
+  const backend = await page.evaluate(() => (window as any).__demo.backend);
+  assert.is(backend, 'wasm-simd');
+  assert.is(await page.textContent('#backend'), 'wasm-simd');
+
+  // Click five points of y = 3 sin(x - 1).
+  const target = (x: number) => 3 * Math.sin(x - 1);
+  const xs = [-4, -2, 0, 2, 4];
+  for (const x of xs) {
+    const before = await page.evaluate(() => (window as any).__demo.predictions);
+    const p = await page.evaluate(([x, y]) => (window as any).__demo.pixelOf(x, y), [x, target(x)]);
+    await page.mouse.click(p.x, p.y);
+    await page.waitForFunction((n) => (window as any).__demo.predictions > n, before, { timeout: 30_000 });
+  }
+  const pred = await page.evaluate(() => {
+    const d = (window as any).__demo;
+    return { grid: d.prediction.grid as number[], before: d.prediction.before as number[], after10: d.prediction.after10 as number[], points: d.points as { x: number; y: number }[] };
+  });
+  assert.is(pred.points.length, 5);
+  const at = (ys: number[], x: number) => ys[pred.grid.findIndex((g) => Math.abs(g - x) < 0.051)];
+  const err = (ys: number[]) => pred.points.reduce((s, p) => s + (at(ys, Math.round(p.x * 10) / 10) - p.y) ** 2, 0) / pred.points.length;
+  const before = err(pred.before);
+  const after = err(pred.after10);
+  assert.ok(after < 0.5 * before, `prediction did not move toward the points: squared error ${before.toFixed(3)} before, ${after.toFixed(3)} after 10 steps`);
+  mkdirSync('test-results', { recursive: true });
+  await page.screenshot({ path: 'test-results/demo.png' });
+  assert.equal(errors, []);
+});
+
+test.after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+test.run();
