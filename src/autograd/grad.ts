@@ -107,7 +107,7 @@ export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | reado
       }
       const needs = node.inputs.map((x) => relevant.has(x));
       const vjp = node.vjp;
-      const gIns = isAnomalyEnabled() ? inBackwardOf(node.op, () => vjp(g, needs)) : vjp(g, needs);
+      const gIns = createGraph || isAnomalyEnabled() ? inBackwardOf(node.op, () => vjp(g, needs)) : vjp(g, needs);
       if (!retainGraph) node.vjp = null;
       node.inputs.forEach((x, i) => {
         let gi = gIns[i];

@@ -17,16 +17,22 @@ export interface Node {
   readonly inputs: readonly Tensor[];
   /** null once a backward without retainGraph has released it. */
   vjp: Vjp | null;
+  /** Set on ops recorded while a VJP ran (createGraph): the op whose backward made this one. */
+  readonly backwardOf?: string;
 }
 
 let gradEnabled = true;
 let anomalyEnabled = false;
 
+/** @example noGrad(() => isGradEnabled()) // false */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Sets grad mode and returns the previous mode. */
+/**
+ * Sets grad mode and returns the previous mode.
+ * @example const previous = setGradEnabled(false); setGradEnabled(previous);
+ */
 export function setGradEnabled(on: boolean): boolean {
   const prev = gradEnabled;
   gradEnabled = on;
@@ -36,7 +42,7 @@ export function setGradEnabled(on: boolean): boolean {
 /**
  * Runs fn with grad mode off: no op inside records a node.
  * @example
- * const y = noGrad(() => model(x)); // y.requiresGrad === false
+ * noGrad(() => model.call(tensor([[0.5]]))).requiresGrad // false
  */
 export function noGrad<T>(fn: () => T): T {
   const prev = setGradEnabled(false);
@@ -47,7 +53,10 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Runs fn with grad mode on (inside a noGrad, for example). */
+/**
+ * Runs fn with grad mode on (inside a noGrad, for example).
+ * @example noGrad(() => enableGrad(() => mul(x, 2))).requiresGrad // true
+ */
 export function enableGrad<T>(fn: () => T): T {
   const prev = setGradEnabled(true);
   try {
@@ -62,7 +71,13 @@ export function enableGrad<T>(fn: () => T): T {
  * Infinity, and throws an AnomalyError naming the op at the first one. Costs a pass per op.
  * @example
  * detectAnomaly(true);
- * log(tensor([-1])); // AnomalyError: log produced NaN in forward ...
+ * try {
+ *   log(tensor([-1]));
+ * } catch (e) {
+ *   // AnomalyError: log produced NaN in forward at flat index 0 of output [1] (inputs [1])
+ * } finally {
+ *   detectAnomaly(false);
+ * }
  */
 export function detectAnomaly(on = true): void {
   anomalyEnabled = on;
@@ -84,10 +99,11 @@ export function checkFinite(op: string, phase: 'forward' | 'backward', t: Tensor
   }
 }
 
-// The op whose VJP is running, so an anomaly inside it is blamed on that op's backward.
+// The op whose VJP is running: an anomaly inside it is blamed on that op's backward, and ops it
+// records (createGraph) are labelled as part of that backward.
 let runningBackwardOf: string | null = null;
 
-/** Runs a node's VJP with anomaly reports naming that node's op. */
+/** Runs a node's VJP with anomaly reports and recorded ops naming that node's op. */
 export function inBackwardOf<T>(op: string, fn: () => T): T {
   const prev = runningBackwardOf;
   runningBackwardOf = op;
@@ -98,8 +114,19 @@ export function inBackwardOf<T>(op: string, fn: () => T): T {
   }
 }
 
+export type TraceHook = (op: string, inputs: readonly Tensor[], out: Tensor, backwardOf: string | undefined) => void;
+let traceHook: TraceHook | null = null;
+
+/** Installs a hook called for every op (see inspect.ts's trace); returns the previous one. */
+export function setTraceHook(hook: TraceHook | null): TraceHook | null {
+  const prev = traceHook;
+  traceHook = hook;
+  return prev;
+}
+
 /** Every op ends here: anomaly check, then a Node on `out` when the tape is recording. */
 export function record(op: string, out: Tensor, inputs: readonly Tensor[], vjp: Vjp): Tensor {
+  if (traceHook) traceHook(op, inputs, out, runningBackwardOf ?? undefined);
   if (anomalyEnabled) {
     if (runningBackwardOf) checkFinite(`${runningBackwardOf} (its VJP's ${op})`, 'backward', out, inputs);
     else checkFinite(op, 'forward', out, inputs);
@@ -107,7 +134,7 @@ export function record(op: string, out: Tensor, inputs: readonly Tensor[], vjp: 
   if (gradEnabled) {
     for (const x of inputs) {
       if (x.requiresGrad) {
-        out.node = { op, inputs, vjp };
+        out.node = runningBackwardOf ? { op, inputs, vjp, backwardOf: runningBackwardOf } : { op, inputs, vjp };
         out.requiresGrad = true;
         break;
       }
