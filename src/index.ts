@@ -10,6 +10,8 @@ export { grad, backward } from './autograd/grad.ts';
 export type { GradOptions } from './autograd/grad.ts';
 export { vjp, jvp, hvp } from './autograd/functional.ts';
 export { gradcheck, gradgradcheck } from './autograd/gradcheck.ts';
+export { toDot, toSvg, trace, formatTrace } from './autograd/inspect.ts';
+export type { TraceEntry } from './autograd/inspect.ts';
 export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.ts';
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, gt, ge, lt, le,

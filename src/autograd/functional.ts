@@ -28,7 +28,7 @@ function checkPairs(op: string, xs: readonly Tensor[], vs: readonly Tensor[]): v
 
 /**
  * Value of f and the vector-Jacobian product vᵀ ∂f/∂x for each input.
- * @example const [y, [gx]] = vjp((x) => mul(x, x), [x], ones([3]));
+ * @example const [y, [gx]] = vjp((x) => mul(x, x), [x], onesLike(x)); // gx = 2x
  */
 export function vjp(f: Fn, xs: readonly Tensor[], v: Tensor): [Tensor, Tensor[]] {
   const ps = primals(xs);
@@ -39,7 +39,7 @@ export function vjp(f: Fn, xs: readonly Tensor[], v: Tensor): [Tensor, Tensor[]]
 /**
  * Value of f and the Jacobian-vector product ∂f/∂x · v (forward mode through the
  * double-backward trick: vᵀJ is linear in its cotangent u, and differentiating it by u gives Jv).
- * @example const [y, t] = jvp((x) => exp(x), [x], [ones([3])]);
+ * @example const [y, t] = jvp((x) => exp(x), [x], [onesLike(x)]); // t = exp(x)
  */
 export function jvp(f: Fn, xs: readonly Tensor[], vs: readonly Tensor[]): [Tensor, Tensor] {
   checkPairs('jvp', xs, vs);

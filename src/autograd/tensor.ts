@@ -195,12 +195,18 @@ export function ones(shape: readonly number[], options: CreateOptions = {}): Ten
   return full(shape, 1, options);
 }
 
-/** Zeros with x's shape and dtype. */
+/**
+ * Zeros with x's shape and dtype.
+ * @example zerosLike(ones([2, 3])) // zeros [2, 3]
+ */
 export function zerosLike(x: Tensor): Tensor {
   return full(x.shape, 0, { dtype: x.dtype });
 }
 
-/** Ones with x's shape and dtype. */
+/**
+ * Ones with x's shape and dtype.
+ * @example onesLike(zeros([2, 2], { dtype: 'float64' })) // float64 ones [2, 2]
+ */
 export function onesLike(x: Tensor): Tensor {
   return full(x.shape, 1, { dtype: x.dtype });
 }
@@ -231,7 +237,10 @@ export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
 
 let defaultRng = new Rng(0);
 
-/** Reseeds the generator that rand and randn use when no rng is given. */
+/**
+ * Reseeds the generator that rand and randn use when no rng is given.
+ * @example manualSeed(42); randn([2]) // the same two numbers every time
+ */
 export function manualSeed(seed: number): void {
   defaultRng = new Rng(seed);
 }
@@ -259,7 +268,10 @@ export function randn(shape: readonly number[], options: RandomOptions = {}): Te
 /** Numbers (and tensors) accepted where an op takes a tensor operand. */
 export type TensorLike = Tensor | number;
 
-/** A number becomes a 0-d tensor of `like`'s dtype; a tensor passes through. */
+/**
+ * A number becomes a 0-d tensor of `like`'s dtype; a tensor passes through.
+ * @example asTensor(2, 'float64').dtype // 'float64'
+ */
 export function asTensor(x: TensorLike, like: Tensor | DType = 'float32'): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number') throw new DTypeError(`expected a Tensor or a number, got ${typeof x}`);

@@ -69,7 +69,10 @@ export function setBackend(name: BackendName): void {
   active = loadSync(name);
 }
 
-/** The kernels of one backend without making it active (for tests and benchmarks). */
+/**
+ * The kernels of one backend without making it active (for tests and benchmarks).
+ * @example backendKernels('wasm-simd').kernelNames.gemm // 'f32_gemm_4x8_wasmsimd'
+ */
 export function backendKernels(name: BackendName): Kernels {
   return loadSync(name);
 }

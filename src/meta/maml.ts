@@ -168,7 +168,10 @@ export class MAML implements Learner {
   }
 }
 
-/** Meta-SGD (Li et al. 2017): MAML with a learned inner rate per parameter entry. */
+/**
+ * Meta-SGD (Li et al. 2017): MAML with a learned inner rate per parameter entry.
+ * @example metaSGD(new MLP([1, 40, 40, 1])).metaParameters().length // 6 weights + 6 learned rate tensors
+ */
 export function metaSGD(model: Module, options: Omit<MAMLOptions, 'learnInnerLr'> = {}): MAML {
   return new MAML(model, { ...options, learnInnerLr: 'parameter', name: options.name ?? 'metasgd' });
 }
@@ -176,6 +179,7 @@ export function metaSGD(model: Module, options: Omit<MAMLOptions, 'learnInnerLr'
 /**
  * ANIL (Raghu et al. 2020): only the head adapts in the inner loop; the body is meta-learned.
  * head: the parameter-name prefix of the head (default: the last layer with parameters).
+ * @example anil(new MLP([1, 40, 40, 1]), { innerLr: 0.01 }).adapted // ['layers.4.weight', 'layers.4.bias']
  */
 export function anil(model: Module, options: MAMLOptions & { head?: string } = {}): MAML {
   const names = model.namedParameters().map(([n]) => n);

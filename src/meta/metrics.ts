@@ -61,7 +61,10 @@ export interface EvalResult {
   perTask: number[][];
 }
 
-/** Post-adaptation query loss of a learner on held-out tasks after 0..steps inner steps. */
+/**
+ * Post-adaptation query loss of a learner on held-out tasks after 0..steps inner steps.
+ * @example evaluate(new MAML(new MLP([1, 8, 1])), new Sinusoid(), { tasks: new Sinusoid().sample(new Rng(0), 10), shots: 5, steps: 1, rng: new Rng(1) }).mean // [loss before, after 1 step]
+ */
 export function evaluate(learner: Learner, family: TaskFamily, options: EvalOptions): EvalResult {
   const { tasks, shots, steps, rng } = options;
   const alpha = options.alpha ?? 0.1;

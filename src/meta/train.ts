@@ -24,7 +24,10 @@ export interface MetaTrainOptions {
   onStep?: (step: number, loss: number) => void;
 }
 
-/** Runs metaSteps outer steps; returns the mean query loss of each. */
+/**
+ * Runs metaSteps outer steps; returns the mean query loss of each.
+ * @example metaTrain({ learner: new MAML(new MLP([1, 8, 1])), family: new Sinusoid(), optimizer: new Adam(new MLP([1, 8, 1]).parameters()), metaSteps: 2, metaBatch: 4, shots: 5, rng: new Rng(0) })
+ */
 export function metaTrain(o: MetaTrainOptions): number[] {
   for (const [name, v] of [['metaSteps', o.metaSteps], ['metaBatch', o.metaBatch], ['shots', o.shots]] as const) {
     if (!Number.isInteger(v) || v < (name === 'metaSteps' ? 0 : 1)) throw new MetagradError(`metaTrain: ${name} must be a positive integer, got ${v}`);

@@ -24,27 +24,39 @@ export function uniform(shape: readonly number[], low: number, high: number, rng
   return filled(shape, dtype, () => rng.uniform(low, high));
 }
 
-/** Glorot: U(±gain·sqrt(6 / (fanIn + fanOut))). */
+/**
+ * Glorot: U(±gain·sqrt(6 / (fanIn + fanOut))).
+ * @example xavierUniform([40, 40], new Rng(0))
+ */
 export function xavierUniform(shape: readonly number[], rng: Rng, gain = 1, dtype: DType = 'float32'): Tensor {
   const [fi, fo] = fans(shape);
   const a = gain * Math.sqrt(6 / (fi + fo));
   return uniform(shape, -a, a, rng, dtype);
 }
 
-/** Glorot: N(0, gain²·2 / (fanIn + fanOut)). */
+/**
+ * Glorot: N(0, gain²·2 / (fanIn + fanOut)).
+ * @example xavierNormal([40, 40], new Rng(0))
+ */
 export function xavierNormal(shape: readonly number[], rng: Rng, gain = 1, dtype: DType = 'float32'): Tensor {
   const [fi, fo] = fans(shape);
   const std = gain * Math.sqrt(2 / (fi + fo));
   return filled(shape, dtype, () => rng.normal(0, std));
 }
 
-/** He: U(±sqrt(6 / fanIn)), for ReLU layers. */
+/**
+ * He: U(±sqrt(6 / fanIn)), for ReLU layers.
+ * @example kaimingUniform([40, 40], new Rng(0))
+ */
 export function kaimingUniform(shape: readonly number[], rng: Rng, dtype: DType = 'float32'): Tensor {
   const a = Math.sqrt(6 / fans(shape)[0]);
   return uniform(shape, -a, a, rng, dtype);
 }
 
-/** He: N(0, 2 / fanIn), for ReLU layers. */
+/**
+ * He: N(0, 2 / fanIn), for ReLU layers.
+ * @example kaimingNormal([40, 40], new Rng(0))
+ */
 export function kaimingNormal(shape: readonly number[], rng: Rng, dtype: DType = 'float32'): Tensor {
   const std = Math.sqrt(2 / fans(shape)[0]);
   return filled(shape, dtype, () => rng.normal(0, std));
@@ -53,6 +65,7 @@ export function kaimingNormal(shape: readonly number[], rng: Rng, dtype: DType =
 /**
  * A weight by initializer name. 'default' is PyTorch's layer default, U(±1/sqrt(fanIn))
  * (kaiming_uniform with a = sqrt(5)); biases use it with the weight's fanIn.
+ * @example initWeight('xavierUniform', [40, 1], new Rng(0)).shape // [40, 1]
  */
 export function initWeight(name: InitName, shape: readonly number[], rng: Rng, dtype: DType = 'float32', fanIn = fans(shape)[0]): Tensor {
   switch (name) {

@@ -42,8 +42,8 @@ export abstract class Module {
    * Runs the module; with `params`, the module's own parameters are replaced by the map's
    * tensors of the same names (the functional call).
    * @example
-   * const fast = new Map(model.namedParameters().map(([n, p]) => [n, p.sub(g.get(n)!.mul(0.01))]));
-   * model.call(x, fast);
+   * const fast = new Map([...model.paramMap()].map(([n, p]) => [n, p.mul(0.5)]));
+   * model.call(tensor([[1]]), fast); // runs with the halved weights; model's own are unchanged
    */
   call(x: Tensor, params?: ParamMap): Tensor {
     return this.forward(x, new Scope(this, params ?? null, ''));

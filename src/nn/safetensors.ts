@@ -12,7 +12,10 @@ const DTYPES = { float32: ['F32', 4], float64: ['F64', 8] } as const;
 
 let crcTable: Uint32Array | null = null;
 
-/** CRC-32 (IEEE 802.3, as in zlib) of bytes. */
+/**
+ * CRC-32 (IEEE 802.3, as in zlib) of bytes.
+ * @example crc32(new TextEncoder().encode('123456789')) // 0xcbf43926
+ */
 export function crc32(bytes: Uint8Array): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
@@ -76,7 +79,10 @@ export interface SafetensorsFile {
   metadata: Record<string, string>;
 }
 
-/** Parses and checks safetensors bytes; CheckpointError says what is wrong and where. */
+/**
+ * Parses and checks safetensors bytes; CheckpointError says what is wrong and where.
+ * @example fromSafetensors(toSafetensors({ w: ones([2]) })).tensors.w // [1, 1]
+ */
 export function fromSafetensors(bytes: Uint8Array, source = 'checkpoint'): SafetensorsFile {
   const fail = (why: string): never => {
     throw new CheckpointError(`${source}: ${why}`);

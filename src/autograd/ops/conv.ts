@@ -28,14 +28,20 @@ function pair(op: string, name: string, v: number | readonly [number, number] | 
   return p;
 }
 
-/** x [n, c, h, w] -> columns [n, c*kh*kw, outH*outW]. */
+/**
+ * x [n, c, h, w] -> columns [n, c*kh*kw, outH*outW].
+ * @example im2col(ones([1, 1, 3, 3]), { n: 1, c: 1, h: 3, w: 3, kh: 2, kw: 2, strideH: 1, strideW: 1, padH: 0, padW: 0, outH: 2, outW: 2 }).shape // [1, 4, 4]
+ */
 export function im2col(x: Tensor, g: ConvGeometry): Tensor {
   const out = allocate(x.dtype, g.n * g.c * g.kh * g.kw * g.outH * g.outW);
   kernels().im2col(x.data, g, out);
   return record('im2col', new Tensor(out, [g.n, g.c * g.kh * g.kw, g.outH * g.outW]), [x], (grad) => [col2im(grad, g)]);
 }
 
-/** columns [n, c*kh*kw, outH*outW] -> [n, c, h, w], overlapping taps summed. */
+/**
+ * columns [n, c*kh*kw, outH*outW] -> [n, c, h, w], overlapping taps summed.
+ * @example col2im(ones([1, 9, 4]), { n: 1, c: 1, h: 3, w: 3, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 2, outW: 2 }).shape // [1, 1, 3, 3]
+ */
 export function col2im(cols: Tensor, g: ConvGeometry): Tensor {
   const out = allocate(cols.dtype, g.n * g.c * g.h * g.w);
   kernels().col2im(cols.data, g, out);
@@ -44,7 +50,7 @@ export function col2im(cols: Tensor, g: ConvGeometry): Tensor {
 
 /**
  * 2-D convolution: x [N, C, H, W], w [O, C, kh, kw], optional bias [O] -> [N, O, outH, outW].
- * @example conv2d(x, w, b, { stride: 1, padding: 1 })
+ * @example conv2d(randn([2, 3, 8, 8]), randn([4, 3, 3, 3]), zeros([4]), { stride: 1, padding: 1 }).shape // [2, 4, 8, 8]
  */
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   [x, w] = coerce('conv2d', x, w);
@@ -75,7 +81,7 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv
 
 /**
  * 1-D convolution: x [N, C, L], w [O, C, k], optional bias [O] -> [N, O, outL].
- * @example conv1d(x, w, null, { padding: 1 })
+ * @example conv1d(randn([2, 3, 10]), randn([4, 3, 3]), null, { padding: 1 }).shape // [2, 4, 10]
  */
 export function conv1d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv1dOptions = {}): Tensor {
   if (x.ndim !== 3 || w.ndim !== 3) {

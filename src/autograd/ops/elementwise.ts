@@ -32,13 +32,19 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
   return record('add', forward('add', Bin.Add, x, y), [x, y], (g) => [g, g]);
 }
 
-/** a - b, broadcasting. */
+/**
+ * a - b, broadcasting.
+ * @example sub(tensor([3, 4]), 1) // [2, 3]
+ */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = coerce('sub', a, b);
   return record('sub', forward('sub', Bin.Sub, x, y), [x, y], (g, needs) => [g, needs[1] ? neg(g) : null]);
 }
 
-/** a * b elementwise, broadcasting. */
+/**
+ * a * b elementwise, broadcasting.
+ * @example mul(tensor([1, 2]), tensor([3, 4])) // [3, 8]
+ */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = coerce('mul', a, b);
   return record('mul', forward('mul', Bin.Mul, x, y), [x, y], (g, needs) => [
@@ -47,7 +53,10 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   ]);
 }
 
-/** a / b elementwise, broadcasting. */
+/**
+ * a / b elementwise, broadcasting.
+ * @example div(tensor([1, 2]), 2) // [0.5, 1]
+ */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = coerce('div', a, b);
   const out = forward('div', Bin.Div, x, y);
@@ -68,7 +77,10 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   ]);
 }
 
-/** Elementwise maximum; the gradient goes to a where a >= b, else to b. */
+/**
+ * Elementwise maximum; the gradient goes to a where a >= b, else to b.
+ * @example maximum(tensor([1, 5]), 3) // [3, 5]
+ */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = coerce('maximum', a, b);
   return record('maximum', forward('maximum', Bin.Max, x, y), [x, y], (g, needs) => {
@@ -77,7 +89,10 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
-/** Elementwise minimum; the gradient goes to a where a <= b, else to b. */
+/**
+ * Elementwise minimum; the gradient goes to a where a <= b, else to b.
+ * @example minimum(tensor([1, 5]), 3) // [1, 3]
+ */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = coerce('minimum', a, b);
   return record('minimum', forward('minimum', Bin.Min, x, y), [x, y], (g, needs) => {
@@ -87,10 +102,15 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 }
 
 // Comparisons: 1 where true, 0 where false, in the operands' dtype. Not differentiable.
+/** @example eq(tensor([1, 2]), tensor([1, 3])) // [1, 0] */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => forward('eq', Bin.Eq, ...coerce('eq', a, b));
+/** @example gt(tensor([1, 3]), 2) // [0, 1] */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => forward('gt', Bin.Gt, ...coerce('gt', a, b));
+/** @example ge(tensor([1, 2]), 2) // [0, 1] */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => forward('ge', Bin.Ge, ...coerce('ge', a, b));
+/** @example lt(tensor([1, 3]), 2) // [1, 0] */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => forward('lt', Bin.Lt, ...coerce('lt', a, b));
+/** @example le(tensor([1, 3]), 2) // [1, 0] */
 export const le = (a: TensorLike, b: TensorLike): Tensor => forward('le', Bin.Le, ...coerce('le', a, b));
 
 // ---- unary ----
@@ -101,51 +121,78 @@ function map(code: Un, x: Tensor): Tensor {
   return new Tensor(out, x.shape);
 }
 
-/** -x */
+/**
+ * -x
+ * @example neg(tensor([1, -2])) // [-1, 2]
+ */
 export function neg(x: Tensor): Tensor {
   return record('neg', map(Un.Neg, x), [x], (g) => [neg(g)]);
 }
 
-/** e^x */
+/**
+ * e^x
+ * @example exp(tensor([0, 1])) // [1, 2.718...]
+ */
 export function exp(x: Tensor): Tensor {
   const out = map(Un.Exp, x);
   return record('exp', out, [x], (g) => [mul(g, out)]);
 }
 
-/** Natural logarithm. */
+/**
+ * Natural logarithm.
+ * @example log(tensor([1, Math.E])) // [0, 1]
+ */
 export function log(x: Tensor): Tensor {
   return record('log', map(Un.Log, x), [x], (g) => [div(g, x)]);
 }
 
-/** Square root. */
+/**
+ * Square root.
+ * @example sqrt(tensor([4, 9])) // [2, 3]
+ */
 export function sqrt(x: Tensor): Tensor {
   const out = map(Un.Sqrt, x);
   return record('sqrt', out, [x], (g) => [div(g, mul(out, 2))]);
 }
 
-/** |x|; the gradient at 0 is 0, as in PyTorch. */
+/**
+ * |x|; the gradient at 0 is 0, as in PyTorch.
+ * @example abs(tensor([-2, 3])) // [2, 3]
+ */
 export function abs(x: Tensor): Tensor {
   return record('abs', map(Un.Abs, x), [x], (g) => [mul(g, sign(x))]);
 }
 
-/** Hyperbolic tangent. */
+/**
+ * Hyperbolic tangent.
+ * @example tanh(tensor([0])) // [0]
+ */
 export function tanh(x: Tensor): Tensor {
   const out = map(Un.Tanh, x);
   return record('tanh', out, [x], (g) => [mul(g, sub(1, mul(out, out)))]);
 }
 
-/** Logistic sigmoid 1 / (1 + e^-x), stable for large |x|. */
+/**
+ * Logistic sigmoid 1 / (1 + e^-x), stable for large |x|.
+ * @example sigmoid(tensor([0])) // [0.5]
+ */
 export function sigmoid(x: Tensor): Tensor {
   const out = map(Un.Sigmoid, x);
   return record('sigmoid', out, [x], (g) => [mul(g, mul(out, sub(1, out)))]);
 }
 
-/** max(x, 0); the gradient at 0 is 0. */
+/**
+ * max(x, 0); the gradient at 0 is 0.
+ * @example relu(tensor([-1, 2])) // [0, 2]
+ */
 export function relu(x: Tensor): Tensor {
   return record('relu', map(Un.Relu, x), [x], (g) => [mul(g, step(x))]);
 }
 
-/** -1, 0 or 1 by the sign of x. Piecewise constant: not on the tape. */
+/**
+ * -1, 0 or 1 by the sign of x. Piecewise constant: not on the tape.
+ * @example sign(tensor([-3, 0, 2])) // [-1, 0, 1]
+ */
 export function sign(x: Tensor): Tensor {
   return map(Un.Sign, x);
 }
@@ -155,12 +202,18 @@ export function step(x: Tensor): Tensor {
   return map(Un.Step, x);
 }
 
-/** x * x */
+/**
+ * x * x
+ * @example square(tensor([3])) // [9]
+ */
 export function square(x: Tensor): Tensor {
   return mul(x, x);
 }
 
-/** log(1 + e^x), computed as relu(x) + log(1 + e^-|x|) so it never overflows. */
+/**
+ * log(1 + e^x), computed as relu(x) + log(1 + e^-|x|) so it never overflows.
+ * @example softplus(tensor([0])) // [log 2]
+ */
 export function softplus(x: Tensor): Tensor {
   return add(relu(x), log(add(exp(neg(abs(x))), 1)));
 }

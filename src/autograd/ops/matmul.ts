@@ -24,6 +24,7 @@ function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [
 /**
  * op(a) · op(b) over the last two axes, where op transposes when the flag is set; both
  * operands at least 2-D; leading (batch) axes broadcast.
+ * @example matmulT(ones([3, 2]), ones([3, 4]), true, false).shape // Aᵀ·B: [2, 4]
  */
 export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
   [a, b] = coerce('matmul', a, b);

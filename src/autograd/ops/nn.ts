@@ -26,12 +26,15 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return exp(sub(x, logSumExp(x, axis, true)));
 }
 
-/** x - logSumExp(x) along axis (default last). */
+/**
+ * x - logSumExp(x) along axis (default last).
+ * @example logSoftmax(tensor([[1, 2, 3]])) // x - logSumExp(x)
+ */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   return sub(x, logSumExp(x, axis, true));
 }
 
-/** Mean squared error (or 'sum' / 'none'). @example mseLoss(pred, target) */
+/** Mean squared error (or 'sum' / 'none'). @example mseLoss(tensor([1, 2]), tensor([1, 4])) // 2 */
 export function mseLoss(pred: Tensor, target: Tensor, reduction: 'mean' | 'sum' | 'none' = 'mean'): Tensor {
   const d = sub(pred, target);
   const sq = mul(d, d);

@@ -83,19 +83,28 @@ export function max(x: Tensor, axis?: number | readonly number[], keepDims = fal
   });
 }
 
-/** Minimum over all elements or over `axis`: -max(-x). */
+/**
+ * Minimum over all elements or over `axis`: -max(-x).
+ * @example min(tensor([[1, 5], [3, 4]]), 1) // [1, 3]
+ */
 export function min(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   return neg(max(neg(x), axis, keepDims));
 }
 
-/** Mean over all elements or over `axis`. */
+/**
+ * Mean over all elements or over `axis`.
+ * @example mean(tensor([[1, 2], [3, 4]]), 1) // [1.5, 3.5]
+ */
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const axes = normAxes('mean', axis, x.ndim);
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   return div(sum(x, axes, keepDims), count);
 }
 
-/** Sums x down to `shape` (the reverse of broadcasting): how gradients are unbroadcast. */
+/**
+ * Sums x down to `shape` (the reverse of broadcasting): how gradients are unbroadcast.
+ * @example sumTo(ones([4, 3]), [1, 3]) // [[4, 4, 4]]
+ */
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const lead = x.ndim - shape.length;
