@@ -1,9 +1,11 @@
 // f32 GEMM for metagrad: C[M,N] = op(A)[M,K] · op(B)[K,N], row-major, batched.
 //
-// Compiled twice from this one source (see scripts/build-wasm.mjs):
-//   SIMD build   -> micro-kernel f32_gemm_4x8_wasmsimd (4 rows x 8 columns, 8 f32x4 accumulators)
-//   scalar build -> micro-kernel f32_gemm_4x4_wasm     (4 x 4 scalar accumulators)
-// `ASC_FEATURE_SIMD` is a compile-time constant, so each build contains only its own kernel.
+// Compiled three times from this one source (targets in asconfig.json):
+//   relaxed build -> f32_gemm_4x8_wasmrelaxedsimd (the 4x8 tile with fused multiply-add)
+//   SIMD build    -> f32_gemm_4x8_wasmsimd (4 rows x 8 columns, 8 f32x4 accumulators)
+//   scalar build  -> f32_gemm_4x4_wasm     (4 x 4 scalar accumulators)
+// `ASC_FEATURE_SIMD` / `ASC_FEATURE_RELAXED_SIMD` are compile-time constants, so each build
+// contains only its own kernel.
 //
 // Goto-style blocking: a KC-deep slab of op(B) is packed into 8-column panels, an MC x KC block
 // of op(A) into 4-row panels (transposes are absorbed by the packing), and the micro-kernel
@@ -32,16 +34,18 @@ export function packBBytes(n: i32): i32 {
 }
 
 // op(B)[k0..k0+kc, 0..n] -> panels of NR columns: pb[(j/NR)*kc*NR + k*NR + (j%NR)].
+// Missing columns of an edge panel are zero.
 function packB(b: usize, transB: i32, k0: i32, kc: i32, n: i32, kTotal: i32, pb: usize): void {
   const panels = (n + NR - 1) / NR;
   for (let p = 0; p < panels; p++) {
     const j0 = p * NR;
     const cols = min(NR, n - j0);
-    let dst = pb + <usize>(p * kc * NR) * 4;
-    for (let k = 0; k < kc; k++) {
-      const kk = k0 + k;
-      if (transB == 0) {
-        const src = b + <usize>(kk * n + j0) * 4;
+    const panel = pb + <usize>(p * kc * NR) * 4;
+    if (transB == 0) {
+      // B stored [kTotal, n]: each panel row is NR contiguous floats of a B row.
+      let dst = panel;
+      for (let k = 0; k < kc; k++) {
+        const src = b + <usize>((k0 + k) * n + j0) * 4;
         if (cols == NR) {
           if (ASC_FEATURE_SIMD) {
             v128.store(dst, v128.load(src));
@@ -50,17 +54,21 @@ function packB(b: usize, transB: i32, k0: i32, kc: i32, n: i32, kTotal: i32, pb:
             for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
           }
         } else {
-          for (let j = 0; j < NR; j++) {
-            store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
-          }
+          for (let j = 0; j < NR; j++) store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(src + (<usize>j << 2)) : 0);
         }
-      } else {
-        // op(B)[kk][j] = B[j][kk], B stored [n, kTotal]
-        for (let j = 0; j < NR; j++) {
-          store<f32>(dst + (<usize>j << 2), j < cols ? load<f32>(b + <usize>((j0 + j) * kTotal + kk) * 4) : 0);
+        dst += NR * 4;
+      }
+    } else {
+      // B stored [n, kTotal], op(B)[k][j] = B[j][k]: read each source row contiguously and
+      // write it down its panel column (stride NR).
+      for (let j = 0; j < NR; j++) {
+        let d = panel + (<usize>j << 2);
+        const src = b + <usize>((j0 + j) * kTotal + k0) * 4;
+        for (let k = 0; k < kc; k++) {
+          store<f32>(d, j < cols ? load<f32>(src + (<usize>k << 2)) : 0);
+          d += NR * 4;
         }
       }
-      dst += NR * 4;
     }
   }
 }
@@ -108,6 +116,14 @@ function packA(a: usize, transA: i32, i0: i32, mc: i32, k0: i32, kc: i32, m: i32
   }
 }
 
+// a*b + c: one fused instruction in the relaxed build, a multiply and an add otherwise.
+// @ts-ignore: decorator
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 // The 4x8 SIMD micro-kernel: c[4x8] (+)= pa[kc x 4]ᵀ · pb[kc x 8]. 8 accumulators + 2 B
 // vectors + 1 A splat = 11 live v128, under V8's ~15-register cliff.
 // @ts-ignore: decorator
@@ -121,17 +137,17 @@ function f32_gemm_4x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(a, b0));
-    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    c00 = madd(a, b0, c00);
+    c01 = madd(a, b1, c01);
     a = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(a, b0));
-    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    c10 = madd(a, b0, c10);
+    c11 = madd(a, b1, c11);
     a = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(a, b0));
-    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    c20 = madd(a, b0, c20);
+    c21 = madd(a, b1, c21);
     a = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(a, b0));
-    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    c30 = madd(a, b0, c30);
+    c31 = madd(a, b1, c31);
     pa += 16;
     pb += 32;
   }
@@ -250,7 +266,30 @@ export function f32_gemm(
   }
 }
 
-/** 1 in the SIMD build, 0 in the scalar build. */
+/** 2 in the relaxed-SIMD build, 1 in the SIMD build, 0 in the scalar build. */
 export function hasSimd(): i32 {
-  return ASC_FEATURE_SIMD ? 1 : 0;
+  return ASC_FEATURE_RELAXED_SIMD ? 2 : ASC_FEATURE_SIMD ? 1 : 0;
+}
+
+/**
+ * The machine's multiply-add peak as this build sees it: `iterations` rounds of 8 independent
+ * accumulations acc += x·m in registers (no memory traffic; only the add depends on the previous
+ * round, as in a GEMM), 64 FLOP a round. 8 accumulators + 4 x + m stay under the register cliff.
+ */
+export function f32_madd_peak(iterations: i32): f32 {
+  if (ASC_FEATURE_SIMD) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let a4 = f32x4.splat(0), a5 = f32x4.splat(0), a6 = f32x4.splat(0), a7 = f32x4.splat(0);
+    const x0 = f32x4.splat(1e-7), x1 = f32x4.splat(2e-7), x2 = f32x4.splat(3e-7), x3 = f32x4.splat(4e-7);
+    const m = f32x4.splat(0.5);
+    for (let i = 0; i < iterations; i += 2) { // two rounds per trip: less loop overhead
+      a0 = madd(x0, m, a0); a1 = madd(x1, m, a1); a2 = madd(x2, m, a2); a3 = madd(x3, m, a3);
+      a4 = madd(x0, m, a4); a5 = madd(x1, m, a5); a6 = madd(x2, m, a6); a7 = madd(x3, m, a7);
+      a0 = madd(x0, m, a0); a1 = madd(x1, m, a1); a2 = madd(x2, m, a2); a3 = madd(x3, m, a3);
+      a4 = madd(x0, m, a4); a5 = madd(x1, m, a5); a6 = madd(x2, m, a6); a7 = madd(x3, m, a7);
+    }
+    const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));
+    return f32x4.extract_lane(s, 0);
+  }
+  return 0;
 }

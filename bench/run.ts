@@ -1,27 +1,33 @@
 // npm run bench [-- --suite gemm|crossover|all] [--quick] [--json]
 // tinybench suites; every figure is a median with its spread (median absolute deviation, as a
 // percentage), measured side by side in one run. Writes bench/results/latest.json.
+import { setFlagsFromString } from 'node:v8';
 import { Bench } from 'tinybench';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  Adam, MAML, MLP, Rng, Sinusoid, add, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tensor,
+  Adam, MAML, MLP, Rng, Sinusoid, add, backendKernels, conv2d, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, sum, tensor,
   type TaskData, type Tensor,
 } from '../src/index.ts';
-import { wasmBytes } from '../src/kernels/backend.ts';
+import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import type { GemmArgs } from '../src/kernels/types.ts';
 import { wasmKernels } from '../src/kernels/wasm.ts';
+
+// Relaxed SIMD (fused multiply-add) as browsers have it; Node 20 needs the flag before the
+// first compile. --no-relaxed measures the plain SIMD build instead.
+if (!process.argv.includes('--no-relaxed')) setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 const { values } = parseArgs({
   options: {
     suite: { type: 'string', default: 'all' },
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    'no-relaxed': { type: 'boolean', default: false },
   },
 });
-const SUITES = ['gemm', 'crossover', 'maml', 'overhead'];
+const SUITES = ['peak', 'gemm', 'crossover', 'conv', 'maml', 'overhead'];
 const suites = values.suite === 'all' ? SUITES : [values.suite!];
 for (const s of suites) {
   if (!SUITES.includes(s)) {
@@ -52,6 +58,18 @@ async function measure(suite: string, unit: string, cases: { name: string; fn: (
 
 const rng = new Rng(0);
 
+if (suites.includes('peak')) {
+  // The multiply-add peak each build reaches with no memory traffic (assembly/gemm.ts).
+  const cases = [];
+  for (const build of ['simd', 'relaxed'] as const) {
+    if (!WebAssembly.validate(buildBytes(build))) continue;
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(buildBytes(build)), {}).exports as { f32_madd_peak(n: number): number };
+    const iters = 1 << 20;
+    cases.push({ name: `f32x4 ${build === 'relaxed' ? 'fused multiply-add (relaxed SIMD)' : 'mul + add (SIMD)'} in registers`, fn: () => void ex.f32_madd_peak(iters), work: (iters * 64) / 1e9 });
+  }
+  await measure('peak', 'GFLOP/s', cases);
+}
+
 if (suites.includes('gemm')) {
   // The public matmul (copies into WASM memory and back included), float32.
   const cases = [];
@@ -79,6 +97,23 @@ if (suites.includes('crossover')) {
     cases.push({ name: `f32_gemm_4x8_wasmsimd n=${n}`, fn: () => wasm.gemm(args), work: (2 * n ** 3) / 1e9 });
   }
   await measure('crossover', 'GFLOP/s', cases);
+}
+
+if (suites.includes('conv')) {
+  // The few-shot shapes (batch 25, 3x3, padding 1): 28x28x1 -> 32 and 14x14x32 -> 32.
+  const cases = [];
+  for (const [c, hw] of [[1, 28], [32, 14]] as const) {
+    const x = randn([25, c, hw, hw], { rng }).detach().requiresGrad_();
+    const w = randn([32, c, 3, 3], { rng }).detach().requiresGrad_();
+    const flops = (2 * 25 * 32 * hw * hw * c * 9) / 1e9;
+    const shape = `25x${c}x${hw}x${hw} -> 32`;
+    cases.push({ name: `conv2d forward ${shape}`, fn: () => void noGrad(() => conv2d(x, w, null, { padding: 1 })), work: flops });
+    const y = conv2d(x, w, null, { padding: 1 });
+    const g = randn(y.shape, { rng });
+    // backward = input gradient + filter gradient: twice the forward's FLOPs
+    cases.push({ name: `conv2d backward (input + filter) ${shape}`, fn: () => void grad(y, [x, w], { gradOutput: g, retainGraph: true }), work: 2 * flops });
+  }
+  await measure('conv', 'GFLOP/s', cases);
 }
 
 if (suites.includes('maml')) {
@@ -121,14 +156,14 @@ if (suites.includes('overhead')) {
   ]);
 }
 
-const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, backend: getBackend() };
+const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, backend: getBackend(), gemmKernel: backendKernels(getBackend()).kernelNames.gemm };
 mkdirSync('bench/results', { recursive: true });
 writeFileSync('bench/results/latest.json.tmp', JSON.stringify({ meta, rows }, null, 2));
 renameSync('bench/results/latest.json.tmp', 'bench/results/latest.json');
 if (values.json) {
   console.log(JSON.stringify({ meta, rows }));
 } else {
-  console.log(`${meta.cpu}, ${meta.cores} cores, Node ${meta.node}, backend ${meta.backend}\n`);
+  console.log(`${meta.cpu}, ${meta.cores} cores, Node ${meta.node}, backend ${meta.backend} (${meta.gemmKernel})\n`);
   console.log('| suite | case | median | spread (MAD) |\n|---|---|---:|---:|');
   for (const r of rows) console.log(`| ${r.suite} | ${r.case} | ${r.median.toFixed(2)} ${r.unit} | ±${r.spreadPct.toFixed(1)}% |`);
 }

@@ -2,19 +2,25 @@
 // 1..67 in every dimension (partial 4x8 tiles, M past the 64-row block), K past the 256-deep
 // block, all four transpose forms, and batches with broadcast (stride 0) operands — the shapes
 // the backward of the backward produces.
+import { setFlagsFromString } from 'node:v8';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../src/rng.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
-import { backendKernels, getBackend, initWasm, setBackend, wasmBytes } from '../src/kernels/backend.ts';
+import { backendKernels, buildBytes, getBackend, initWasm, setBackend, wasmBytes, type WasmBuild } from '../src/kernels/backend.ts';
 import { KERNEL_NAMES, type ConvGeometry, type GemmArgs, type Kernels } from '../src/kernels/types.ts';
 import { wasmKernels } from '../src/kernels/wasm.ts';
 import { BackendError, matmul, randn, tensor } from '../src/index.ts';
 import { assertThrowsTyped } from './helpers.ts';
 
-const rawKernels = (build: 'wasm-simd' | 'wasm'): Kernels =>
-  wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(wasmBytes(build)), {}), 0);
+// Node 20 validates relaxed SIMD only behind this flag (browsers have it on): set it so the
+// relaxed build is swept too. Compiles that happened earlier are unaffected.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+const relaxedValid = WebAssembly.validate(buildBytes('relaxed'));
+
+const rawKernels = (build: WasmBuild): Kernels =>
+  wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(buildBytes(build)), {}), 0);
 
 function randomF32(n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);
@@ -43,10 +49,15 @@ function checkGemm(kern: Kernels, rng: Rng, batch: number, m: number, n: number,
   }
 }
 
-for (const build of ['wasm-simd', 'wasm'] as const) {
+test('the relaxed-SIMD build validates once the flag is set', () => {
+  assert.ok(relaxedValid);
+  assert.is(rawKernels('relaxed').kernelNames.gemm, 'f32_gemm_4x8_wasmrelaxedsimd');
+});
+
+for (const build of ['relaxed', 'simd', 'scalar'] as const) {
   test(`${build}: GEMM matches the JS twin on random sizes 1..67, all transposes`, () => {
     const kern = rawKernels(build);
-    const rng = new Rng(build === 'wasm' ? 1 : 2);
+    const rng = new Rng(build === 'scalar' ? 1 : 2);
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         for (let trial = 0; trial < 40; trial++) {
@@ -96,8 +107,10 @@ test('every backend has every kernel, and names it', () => {
       assert.ok(k.kernelNames[kernel].length > 0);
     }
   }
-  assert.is(backendKernels('wasm-simd').kernelNames.gemm, 'f32_gemm_4x8_wasmsimd');
+  // wasm-simd is the relaxed build where the runtime validates it, the plain SIMD one otherwise
+  assert.ok(['f32_gemm_4x8_wasmrelaxedsimd', 'f32_gemm_4x8_wasmsimd'].includes(backendKernels('wasm-simd').kernelNames.gemm));
   assert.is(backendKernels('wasm').kernelNames.gemm, 'f32_gemm_4x4_wasm');
+  assert.is(rawKernels('simd').kernelNames.gemm, 'f32_gemm_4x8_wasmsimd');
 });
 
 test('im2col and col2im are adjoint: <im2col(x), y> = <x, col2im(y)>', () => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The metagrad command. Bad input ends in one line on stderr and exit code 2, never a stack trace.
+import { setFlagsFromString } from 'node:v8';
 import { MetagradError } from '../errors.ts';
 import { COMMANDS, runCommand } from './commands.ts';
 import { UsageError } from './io.ts';
@@ -37,4 +38,7 @@ function main(argv: string[]): number {
   }
 }
 
+// Node 20 validates relaxed SIMD (the fused multiply-add GEMM build) only behind this flag, set
+// before the first compile (kernels compile lazily, at the first product). Browsers have it on.
+setFlagsFromString('--experimental-wasm-relaxed-simd');
 process.exitCode = main(process.argv.slice(2));

@@ -5,14 +5,28 @@ import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
 import type { BackendName, Kernels } from './types.ts';
 import { decodeBase64, wasmKernels } from './wasm.ts';
-import { SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.ts';
+import { RELAXED_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.ts';
 
 let active: Kernels | null = null;
 const loaded: Partial<Record<BackendName, Kernels>> = { js: jsKernels };
 
+export type WasmBuild = 'relaxed' | 'simd' | 'scalar';
+
 /** The embedded module bytes of one WASM build. */
-export function wasmBytes(build: 'wasm-simd' | 'wasm'): Uint8Array<ArrayBuffer> {
-  return decodeBase64(build === 'wasm-simd' ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64);
+export function buildBytes(build: WasmBuild): Uint8Array<ArrayBuffer> {
+  return decodeBase64(build === 'relaxed' ? RELAXED_WASM_BASE64 : build === 'simd' ? SIMD_WASM_BASE64 : SCALAR_WASM_BASE64);
+}
+
+/**
+ * The module bytes a backend runs: for 'wasm-simd', the relaxed-SIMD build (fused multiply-add)
+ * where the runtime validates it (browsers; Node 20 only after
+ * v8.setFlagsFromString('--experimental-wasm-relaxed-simd'), which the metagrad command and the
+ * benchmarks do), else the plain SIMD build; for 'wasm', the scalar build.
+ */
+export function wasmBytes(backend: 'wasm-simd' | 'wasm'): Uint8Array<ArrayBuffer> {
+  if (backend === 'wasm') return buildBytes('scalar');
+  const relaxed = buildBytes('relaxed');
+  return WebAssembly.validate(relaxed) ? relaxed : buildBytes('simd');
 }
 
 function loadSync(name: BackendName): Kernels {

@@ -43,7 +43,8 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
   }
-  const simd = ex.hasSimd() === 1;
+  const level = ex.hasSimd(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
+  const simd = level >= 1;
   const memory = ex.memory;
   const packA = ex.packABytes();
   let heap = new Float32Array(memory.buffer);
@@ -76,7 +77,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   return {
     name: simd ? 'wasm-simd' : 'wasm',
     kernelNames: {
-      gemm: simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm',
+      gemm: level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm',
       im2col: jsKernels.kernelNames.im2col,
       col2im: jsKernels.kernelNames.col2im,
     },
