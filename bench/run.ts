@@ -1,4 +1,4 @@
-// npm run bench [-- --suite gemm|crossover|all] [--quick] [--json]
+// npm run bench [-- --suite peak|gemm|crossover|conv|maml|overhead|all] [--quick] [--json] [--vs tfjs] [--no-relaxed]
 // tinybench suites; every figure is a median with its spread (median absolute deviation, as a
 // percentage), measured side by side in one run. Writes bench/results/latest.json.
 import { setFlagsFromString } from 'node:v8';
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     'no-relaxed': { type: 'boolean', default: false },
+    vs: { type: 'string' },
   },
 });
 const SUITES = ['peak', 'gemm', 'crossover', 'conv', 'maml', 'overhead'];
@@ -41,7 +42,7 @@ interface Row { suite: string; case: string; unit: string; median: number; sprea
 const rows: Row[] = [];
 
 /** Runs the tasks of one table; `work` gives the units of work per call (e.g. FLOPs / 1e9). */
-async function measure(suite: string, unit: string, cases: { name: string; fn: () => void; work: number }[]): Promise<void> {
+async function measure(suite: string, unit: string, cases: { name: string; fn: () => void; work: number }[], into: Row[] = rows): Promise<void> {
   const bench = new Bench({ time, warmupTime: values.quick ? 50 : 200 });
   for (const c of cases) bench.add(c.name, c.fn);
   await bench.run();
@@ -49,7 +50,7 @@ async function measure(suite: string, unit: string, cases: { name: string; fn: (
     const r = task.result as unknown as { latency?: { p50: number; mad: number; samplesCount?: number }; state: string };
     if (!r.latency) throw new Error(`bench: ${task.name} did not complete (${r.state})`);
     const sec = r.latency.p50 / 1000;
-    rows.push({
+    into.push({
       suite, case: task.name, unit, median: cases[i].work / sec,
       spreadPct: (100 * r.latency.mad) / r.latency.p50, samples: (r.latency as { samplesCount?: number }).samplesCount ?? 0,
     });
@@ -156,9 +157,27 @@ if (suites.includes('overhead')) {
   ]);
 }
 
+// --vs tfjs: the same workloads on TensorFlow.js (wasm and cpu backends) in this process.
+const peers: Record<string, Row[]> = {};
+if (values.vs === 'tfjs') {
+  const { tfjsCases } = await import('./peers/tfjs.ts');
+  for (const backend of ['wasm', 'cpu'] as const) {
+    const peerRows: Row[] = [];
+    const cases = (await tfjsCases(backend, values.quick ?? false)).filter((c) => suites.includes(c.suite));
+    for (const suite of new Set(cases.map((c) => c.suite))) {
+      const these = cases.filter((c) => c.suite === suite);
+      await measure(suite, these[0].unit, these, peerRows);
+    }
+    peers[`tfjs-${backend}`] = peerRows;
+  }
+} else if (values.vs !== undefined) {
+  console.error(`bench: --vs takes tfjs, got '${values.vs}'`);
+  process.exit(2);
+}
+
 const meta = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, backend: getBackend(), gemmKernel: backendKernels(getBackend()).kernelNames.gemm };
 mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/latest.json.tmp', JSON.stringify({ meta, rows }, null, 2));
+writeFileSync('bench/results/latest.json.tmp', JSON.stringify({ meta, rows, peers }, null, 2));
 renameSync('bench/results/latest.json.tmp', 'bench/results/latest.json');
 if (values.json) {
   console.log(JSON.stringify({ meta, rows }));
@@ -166,4 +185,14 @@ if (values.json) {
   console.log(`${meta.cpu}, ${meta.cores} cores, Node ${meta.node}, backend ${meta.backend} (${meta.gemmKernel})\n`);
   console.log('| suite | case | median | spread (MAD) |\n|---|---|---:|---:|');
   for (const r of rows) console.log(`| ${r.suite} | ${r.case} | ${r.median.toFixed(2)} ${r.unit} | ±${r.spreadPct.toFixed(1)}% |`);
+  const names = Object.keys(peers);
+  if (names.length) {
+    console.log(`\n| case | metagrad | ${names.map((n) => `${n} | ratio`).join(' | ')} |\n|---|---:|${names.map(() => '---:|---:').join('|')}|`);
+    for (const r of rows) {
+      const theirs = names.map((n) => peers[n].find((p) => p.case === r.case));
+      if (theirs.every((t) => !t)) continue;
+      const cells = theirs.map((t) => (t ? `${t.median.toFixed(2)} | ${(r.median / t.median).toFixed(2)}x` : '— | —'));
+      console.log(`| ${r.case} | ${r.median.toFixed(2)} ${r.unit} | ${cells.join(' | ')} |`);
+    }
+  }
 }
