@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  Adam, MAML, MLP, Rng, Sinusoid, add, backendKernels, conv2d, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, sum, tensor,
+  Adam, MAML, MLP, Rng, Sinusoid, add, backendKernels, conv2d, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor,
   type TaskData, type Tensor,
 } from '../src/index.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     vs: { type: 'string' },
   },
 });
-const SUITES = ['peak', 'gemm', 'crossover', 'conv', 'maml', 'overhead'];
+const SUITES = ['peak', 'gemm', 'crossover', 'conv', 'maml', 'overhead', 'memory'];
 const suites = values.suite === 'all' ? SUITES : [values.suite!];
 for (const s of suites) {
   if (!SUITES.includes(s)) {
@@ -155,6 +155,21 @@ if (suites.includes('overhead')) {
     { name: 'gradient of mse(relu(x·W)), W 40x40', fn: () => grad(f(w40), [w40]), work: 1 },
     { name: 'Hessian-vector product of the same', fn: () => hvp(f, [w40], [v]), work: 1 },
   ]);
+}
+
+if (suites.includes('memory')) {
+  // What a meta-step's tape keeps for the outer backward (tapeBytes of the meta-loss), MAML
+  // sinusoid batched, against inner steps and meta-batch size. A count of bytes, not a timing.
+  const family = new Sinusoid();
+  for (const [steps, T] of [[1, 25], [5, 25], [10, 25], [1, 5], [1, 50], [1, 100]] as const) {
+    for (const firstOrder of [false, true]) {
+      const r2 = new Rng(1);
+      const tasks = family.sample(r2, T).map((t) => ({ support: t.sample(r2, 10), query: t.sample(r2, 10) }));
+      const learner = new MAML(new MLP([1, 40, 40, 1], { rng: new Rng(0) }), { innerSteps: steps, firstOrder });
+      const bytes = tapeBytes(learner.metaLossBatched(tasks).loss);
+      rows.push({ suite: 'memory', case: `MAML ${firstOrder ? 'first' : 'second'} order, ${steps} inner step${steps > 1 ? 's' : ''}, meta-batch ${T}: tape kept`, unit: 'MB', median: bytes / 1e6, spreadPct: 0, samples: 1 });
+    }
+  }
 }
 
 // --vs tfjs: the same workloads on TensorFlow.js (wasm and cpu backends) in this process.

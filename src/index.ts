@@ -10,7 +10,7 @@ export { grad, backward } from './autograd/grad.ts';
 export type { GradOptions } from './autograd/grad.ts';
 export { vjp, jvp, hvp } from './autograd/functional.ts';
 export { gradcheck, gradgradcheck } from './autograd/gradcheck.ts';
-export { toDot, toSvg, trace, formatTrace } from './autograd/inspect.ts';
+export { toDot, toSvg, trace, formatTrace, tapeBytes } from './autograd/inspect.ts';
 export type { TraceEntry } from './autograd/inspect.ts';
 export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.ts';
 export {

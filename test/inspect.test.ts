@@ -1,7 +1,7 @@
 // toDot, toSvg and trace show what the tape really holds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { grad, mul, noGrad, sum, tanh, tensor, toDot, toSvg, trace, type TraceEntry } from '../src/index.ts';
+import { grad, mul, noGrad, reshape, sum, tanh, tapeBytes, tensor, toDot, toSvg, trace, type TraceEntry } from '../src/index.ts';
 
 const f64 = { dtype: 'float64' as const, requiresGrad: true };
 
@@ -45,6 +45,15 @@ test('trace logs every op in order with shapes, marking backward ops', () => {
   const count = log.length;
   noGrad(() => sum(mul(w, w)));
   assert.is(log.length, count, 'nothing is traced after trace() returns');
+});
+
+test('tapeBytes counts each array the tape keeps once', () => {
+  const w = tensor([1, 2, 3], f64);
+  // w (24 B) + w*w (24 B) + sum (8 B); the reshape view shares w's array
+  assert.is(tapeBytes(sum(mul(w, reshape(w, [1, 3])))), 24 + 24 + 8);
+  const [g] = grad(sum(mul(w, w)), [w], { createGraph: true });
+  assert.ok(tapeBytes(g) > tapeBytes(mul(w, w)), 'a gradient with createGraph keeps its forward too');
+  assert.is(tapeBytes(noGrad(() => sum(mul(w, w)))), 8, 'nothing behind an untracked result');
 });
 
 test.run();

@@ -129,3 +129,24 @@ export function trace<T>(fn: () => T, log: (e: TraceEntry) => void = (e) => cons
 export function formatTrace(e: TraceEntry): string {
   return `${e.op.padEnd(12)} ${e.inputs.join(' ')} -> ${e.output}  ${e.micros.toFixed(1)} us${e.backwardOf ? `  (backward of ${e.backwardOf})` : ''}`;
 }
+
+/**
+ * Bytes of tensor data the tape behind `root` keeps alive (each array counted once, shared
+ * reshape views included once): what a backward from `root` will need.
+ * @example tapeBytes(sum(mul(x, x))) // 3 float64 inputs + 3 products + 1 sum = 56
+ */
+export function tapeBytes(root: Tensor): number {
+  const seen = new Set<Tensor>();
+  const arrays = new Set<ArrayBufferView>();
+  const stack = [root];
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    arrays.add(t.data);
+    if (t.node) stack.push(...t.node.inputs);
+  }
+  let bytes = 0;
+  for (const a of arrays) bytes += a.byteLength;
+  return bytes;
+}
