@@ -7,6 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../src/rng.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
+import { Bin, Un } from '../src/kernels/js/strided.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
 import { backendKernels, buildBytes, getBackend, initWasm, setBackend, wasmBytes, type WasmBuild } from '../src/kernels/backend.ts';
 import { KERNEL_NAMES, type ConvGeometry, type GemmArgs, type Kernels } from '../src/kernels/types.ts';
@@ -20,7 +21,7 @@ setFlagsFromString('--experimental-wasm-relaxed-simd');
 const relaxedValid = WebAssembly.validate(buildBytes('relaxed'));
 
 const rawKernels = (build: WasmBuild): Kernels =>
-  wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(buildBytes(build)), {}), 0);
+  wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(buildBytes(build)), {}), 0, 0);
 
 function randomF32(n: number, rng: Rng): Float32Array {
   const a = new Float32Array(n);
@@ -95,6 +96,48 @@ for (const build of ['relaxed', 'simd', 'scalar'] as const) {
     checkGemm(kern, rng, 1, 8, 8, 8, false, false, false, false);
     checkGemm(kern, rng, 2, 150, 140, 300, true, false, false, false); // forces memory.grow
     checkGemm(kern, rng, 1, 5, 9, 3, false, true, false, false);
+  });
+}
+
+// Values that probe edge semantics: NaN, signed zeros, infinities, and ordinary numbers.
+function elementwiseInput(n: number, rng: Rng): Float32Array {
+  const specials = [NaN, 0, -0, Infinity, -Infinity, 1, -1, 0.5];
+  return Float32Array.from({ length: n }, (_, i) => (i % 7 === 3 ? specials[rng.int(specials.length)] : rng.normal() * 3));
+}
+
+const sameBits = (x: number, y: number) => (Number.isNaN(x) && Number.isNaN(y)) || Object.is(x, y);
+
+for (const build of ['simd', 'scalar'] as const) {
+  test(`${build}: elementwise kernels equal the JS twin bit for bit (dense and scalar operands, NaN, ±0, ±Inf)`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(9);
+    const binaryCodes = [Bin.Add, Bin.Sub, Bin.Mul, Bin.Div, Bin.Max, Bin.Min, Bin.Eq, Bin.Gt, Bin.Ge, Bin.Lt, Bin.Le, Bin.Pow];
+    const unaryCodes = [Un.Neg, Un.Sqrt, Un.Abs, Un.Relu, Un.Sign, Un.Step, Un.Exp, Un.Tanh];
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 31, 64, 67, 1000]) {
+      for (const code of binaryCodes) {
+        for (const [la, lb] of [[n, n], [n, 1], [1, n]]) {
+          const a = elementwiseInput(la, rng);
+          const b = elementwiseInput(lb, rng);
+          const got = new Float32Array(n);
+          const want = new Float32Array(n);
+          kern.binary(code, a, [la], b, [lb], got, [n]);
+          jsKernels.binary(code, a, [la], b, [lb], want, [n]);
+          for (let i = 0; i < n; i++) {
+            if (!sameBits(got[i], want[i])) assert.unreachable(`${kern.kernelNames.binary} ${Bin[code]} n=${n} (${la},${lb}) [${i}]: ${a[la === 1 ? 0 : i]} op ${b[lb === 1 ? 0 : i]} = ${got[i]}, JS ${want[i]}`);
+          }
+        }
+      }
+      for (const code of unaryCodes) {
+        const x = elementwiseInput(n, rng);
+        const got = new Float32Array(n);
+        const want = new Float32Array(n);
+        kern.unary(code, x, got);
+        jsKernels.unary(code, x, want);
+        for (let i = 0; i < n; i++) {
+          if (!sameBits(got[i], want[i])) assert.unreachable(`${kern.kernelNames.unary} ${Un[code]} n=${n} [${i}]: f(${x[i]}) = ${got[i]}, JS ${want[i]}`);
+        }
+      }
+    }
   });
 }
 

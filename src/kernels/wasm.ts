@@ -3,7 +3,7 @@
 // Float64 and products below WASM_MIN_MACS run on the JS twin: a copy costs more than they do.
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
-import type { GemmArgs, Kernels } from './types.ts';
+import type { FloatArray, GemmArgs, Kernels } from './types.ts';
 
 /**
  * Multiply-adds below which a product runs on the JS twin. `npm run bench -- --suite crossover`
@@ -11,7 +11,17 @@ import type { GemmArgs, Kernels } from './types.ts';
  */
 export const WASM_MIN_MACS = 128;
 
+/**
+ * Elements below which an elementwise op stays in JS: the copies in and out cost a fixed
+ * ~0.1-0.2 us a call, and JS runs ~0.8 ns an element against ~0.3 in WASM SIMD with copies.
+ */
+export const WASM_MIN_ELEMENTS = 512;
+
 interface KernelExports {
+  f32_binary(code: number, a: number, sa: number, b: number, sb: number, out: number, n: number): void;
+  f32_unary(code: number, x: number, out: number, n: number): void;
+  f32_binary_supports(code: number): number;
+  f32_unary_supports(code: number): number;
   memory: WebAssembly.Memory;
   f32_gemm(
     batch: number, transA: number, transB: number, m: number, n: number, k: number,
@@ -35,12 +45,13 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * Wraps an instantiated kernel module as a Kernels backend. minMacs routes smaller f32 products
- * to the JS twin (default WASM_MIN_MACS; tests pass 0 to exercise the WASM kernel on every size).
+ * Wraps an instantiated kernel module as a Kernels backend. minMacs and minElements route
+ * smaller f32 products and elementwise ops to the JS twins (tests pass 0 to exercise the WASM
+ * kernels on every size).
  */
-export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS): Kernels {
+export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS): Kernels {
   const ex = instance.exports as unknown as KernelExports;
-  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd'] as const) {
+  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
   }
   const level = ex.hasSimd(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
@@ -74,15 +85,55 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     c.set(heap.subarray(cOff >> 2, (cOff >> 2) + c.length));
   }
 
+  const binarySupported = Array.from({ length: 16 }, (_, c) => ex.f32_binary_supports(c) === 1);
+  const unarySupported = Array.from({ length: 16 }, (_, c) => ex.f32_unary_supports(c) === 1);
+
+  // Dense-or-scalar operands only (the common case: same shapes, or a scalar); every other
+  // broadcast pattern, float64, small sizes and ops without an instruction run in JS.
+  function binary(code: number, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], out: FloatArray, outShape: readonly number[]): void {
+    const n = out.length;
+    if (!(out instanceof Float32Array) || !(a instanceof Float32Array) || !(b instanceof Float32Array) ||
+      n < minElements || !binarySupported[code] || (a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) {
+      jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
+      return;
+    }
+    const aOff = EDGE_TILE_BYTES;
+    const bOff = aOff + align16(a.length * 4);
+    const oOff = bOff + align16(b.length * 4);
+    ensureBytes(oOff + n * 4);
+    heap.set(a, aOff >> 2);
+    heap.set(b, bOff >> 2);
+    ex.f32_binary(code, aOff, a.length === n ? 1 : 0, bOff, b.length === n ? 1 : 0, oOff, n);
+    out.set(heap.subarray(oOff >> 2, (oOff >> 2) + n));
+  }
+
+  function unary(code: number, x: FloatArray, out: FloatArray): void {
+    const n = out.length;
+    if (!(out instanceof Float32Array) || !(x instanceof Float32Array) || n < minElements || !unarySupported[code]) {
+      jsKernels.unary(code, x, out);
+      return;
+    }
+    const xOff = EDGE_TILE_BYTES;
+    const oOff = xOff + align16(n * 4);
+    ensureBytes(oOff + n * 4);
+    heap.set(x, xOff >> 2);
+    ex.f32_unary(code, xOff, oOff, n);
+    out.set(heap.subarray(oOff >> 2, (oOff >> 2) + n));
+  }
+
   return {
     name: simd ? 'wasm-simd' : 'wasm',
     kernelNames: {
       gemm: level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm',
       im2col: jsKernels.kernelNames.im2col,
       col2im: jsKernels.kernelNames.col2im,
+      binary: simd ? 'f32_binary_wasmsimd' : 'f32_binary_wasm',
+      unary: simd ? 'f32_unary_wasmsimd' : 'f32_unary_wasm',
     },
     gemm,
     im2col: jsKernels.im2col,
     col2im: jsKernels.col2im,
+    binary,
+    unary,
   };
 }

@@ -4,7 +4,8 @@
 // Unary ops: tanh, sigmoid, exp and sqrt reuse their saved output in the VJP, and that output
 // stays on the tape, so each rule is differentiable again.
 import { DTypeError, fmtShape } from '../../errors.ts';
-import { Bin, Un, binary, unary } from '../../kernels/js/strided.ts';
+import { Bin, Un } from '../../kernels/js/strided.ts';
+import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
 import { Tensor, allocate, asTensor, type TensorLike } from '../tensor.ts';
@@ -22,7 +23,7 @@ export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tenso
 function forward(op: string, code: Bin, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = allocate(a.dtype, sizeOf(shape));
-  binary(code, a.data, a.shape, b.data, b.shape, out, shape);
+  kernels().binary(code, a.data, a.shape, b.data, b.shape, out, shape);
   return new Tensor(out, shape);
 }
 
@@ -117,7 +118,7 @@ export const le = (a: TensorLike, b: TensorLike): Tensor => forward('le', Bin.Le
 
 function map(code: Un, x: Tensor): Tensor {
   const out = allocate(x.dtype, x.size);
-  unary(code, x.data, out);
+  kernels().unary(code, x.data, out);
   return new Tensor(out, x.shape);
 }
 

@@ -1,0 +1,117 @@
+// f32 elementwise kernels: the binary ops over two operands that are each either dense (stride
+// 1) or one broadcast scalar (stride 0), and the unary ops that have a SIMD instruction. The op
+// codes are those of src/kernels/js/strided.ts (Bin, Un); ops without an instruction (pow, exp,
+// log, tanh, sigmoid) stay in JS. For +, -, *, / and sqrt the f32 results equal the JS twin's
+// bit for bit (JS computes in f64 and rounds once, which is exact for these).
+//   f32_binary_wasmsimd / f32_unary_wasmsimd in the SIMD builds, scalar loops otherwise.
+
+// Bin codes
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 5, MIN = 6, EQ = 7, GT = 8, GE = 9, LT = 10, LE = 11;
+// Un codes
+const NEG = 0, SQRT = 3, ABS = 4, RELU = 7, SIGN = 8, STEP = 9;
+
+/** 1 when f32_binary handles this op code. */
+export function f32_binary_supports(code: i32): i32 {
+  return code >= 0 && code <= 11 && code != 4 ? 1 : 0;
+}
+
+/** 1 when f32_unary handles this op code. */
+export function f32_unary_supports(code: i32): i32 {
+  return code == NEG || code == SQRT || code == ABS || code == RELU || code == SIGN || code == STEP ? 1 : 0;
+}
+
+// @ts-ignore: decorator
+@inline
+function scalarBinary(code: i32, x: f32, y: f32): f32 {
+  switch (code) {
+    case ADD: return x + y;
+    case SUB: return x - y;
+    case MUL: return x * y;
+    case DIV: return x / y;
+    case MAX: return x != x || y != y ? NaN : max(x, y);
+    case MIN: return x != x || y != y ? NaN : min(x, y);
+    case EQ: return x == y ? 1 : 0;
+    case GT: return x > y ? 1 : 0;
+    case GE: return x >= y ? 1 : 0;
+    case LT: return x < y ? 1 : 0;
+    default: return x <= y ? 1 : 0;
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function vectorBinary(code: i32, x: v128, y: v128): v128 {
+  const one = f32x4.splat(1);
+  switch (code) {
+    case ADD: return f32x4.add(x, y);
+    case SUB: return f32x4.sub(x, y);
+    case MUL: return f32x4.mul(x, y);
+    case DIV: return f32x4.div(x, y);
+    case MAX: return f32x4.max(x, y);
+    case MIN: return f32x4.min(x, y);
+    case EQ: return v128.and(f32x4.eq(x, y), one);
+    case GT: return v128.and(f32x4.gt(x, y), one);
+    case GE: return v128.and(f32x4.ge(x, y), one);
+    case LT: return v128.and(f32x4.lt(x, y), one);
+    default: return v128.and(f32x4.le(x, y), one);
+  }
+}
+
+/** out[i] = a[i*sa] op b[i*sb] for i < n, with sa, sb in {0, 1}. */
+export function f32_binary(code: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const av = f32x4.splat(load<f32>(a));
+    const bv = f32x4.splat(load<f32>(b));
+    // One loop per op and stride pattern: the switch and the stride tests stay out of the loop.
+    const n4 = n & ~3;
+    if (sa != 0 && sb != 0) {
+      for (; i < n4; i += 4) v128.store(out + (<usize>i << 2), vectorBinary(code, v128.load(a + (<usize>i << 2)), v128.load(b + (<usize>i << 2))));
+    } else if (sa != 0) {
+      for (; i < n4; i += 4) v128.store(out + (<usize>i << 2), vectorBinary(code, v128.load(a + (<usize>i << 2)), bv));
+    } else if (sb != 0) {
+      for (; i < n4; i += 4) v128.store(out + (<usize>i << 2), vectorBinary(code, av, v128.load(b + (<usize>i << 2))));
+    }
+  }
+  for (; i < n; i++) {
+    store<f32>(out + (<usize>i << 2), scalarBinary(code, load<f32>(a + (<usize>(i * sa) << 2)), load<f32>(b + (<usize>(i * sb) << 2))));
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function scalarUnary(code: i32, x: f32): f32 {
+  switch (code) {
+    case NEG: return -x;
+    case SQRT: return sqrt<f32>(x);
+    case ABS: return abs<f32>(x);
+    case RELU: return x > 0 ? x : 0;
+    case SIGN: return x > 0 ? 1 : x < 0 ? -1 : 0;
+    default: return x > 0 ? 1 : 0;
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function vectorUnary(code: i32, x: v128): v128 {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1);
+  switch (code) {
+    case NEG: return f32x4.neg(x);
+    case SQRT: return f32x4.sqrt(x);
+    case ABS: return f32x4.abs(x);
+    case RELU: return v128.and(f32x4.gt(x, zero), x); // NaN -> 0, as the JS twin's x > 0 ? x : 0
+    case SIGN: return v128.or(v128.and(f32x4.gt(x, zero), one), v128.and(f32x4.lt(x, zero), f32x4.splat(-1)));
+    default: return v128.and(f32x4.gt(x, zero), one);
+  }
+}
+
+/** out[i] = f(x[i]) for i < n. */
+export function f32_unary(code: i32, x: usize, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const n4 = n & ~3;
+    for (; i < n4; i += 4) v128.store(out + (<usize>i << 2), vectorUnary(code, v128.load(x + (<usize>i << 2))));
+  }
+  for (; i < n; i++) store<f32>(out + (<usize>i << 2), scalarUnary(code, load<f32>(x + (<usize>i << 2))));
+}
