@@ -59,13 +59,33 @@ function packB(b: usize, transB: i32, k0: i32, kc: i32, n: i32, kTotal: i32, pb:
         dst += NR * 4;
       }
     } else {
-      // B stored [n, kTotal], op(B)[k][j] = B[j][k]: read each source row contiguously and
-      // write it down its panel column (stride NR).
+      // B stored [n, kTotal], op(B)[k][j] = B[j][k]. Full panels in the SIMD build: 4x4 blocks
+      // (4 source rows x 4 k) transposed in registers; the rest element by element.
+      let k = 0;
+      if (ASC_FEATURE_SIMD && cols == NR) {
+        const row = <usize>kTotal << 2;
+        const src0 = b + <usize>(j0 * kTotal + k0) * 4;
+        for (; k + 4 <= kc; k += 4) {
+          for (let half = 0; half < 2; half++) {
+            const s = src0 + <usize>(half * 4) * row + (<usize>k << 2);
+            const r0 = v128.load(s), r1 = v128.load(s + row), r2 = v128.load(s + 2 * row), r3 = v128.load(s + 3 * row);
+            const lo01 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5); // r0[0] r1[0] r0[1] r1[1]
+            const lo23 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+            const hi01 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+            const hi23 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+            const d = panel + <usize>(k * NR + half * 4) * 4;
+            v128.store(d, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));           // k+0
+            v128.store(d + NR * 4, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7));  // k+1
+            v128.store(d + NR * 8, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5));  // k+2
+            v128.store(d + NR * 12, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7)); // k+3
+          }
+        }
+      }
       for (let j = 0; j < NR; j++) {
-        let d = panel + (<usize>j << 2);
+        let d = panel + <usize>(k * NR + j) * 4;
         const src = b + <usize>((j0 + j) * kTotal + k0) * 4;
-        for (let k = 0; k < kc; k++) {
-          store<f32>(d, j < cols ? load<f32>(src + (<usize>k << 2)) : 0);
+        for (let kk = k; kk < kc; kk++) {
+          store<f32>(d, j < cols ? load<f32>(src + (<usize>kk << 2)) : 0);
           d += NR * 4;
         }
       }
@@ -212,7 +232,7 @@ function microTile(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate
   }
 }
 
-function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, pa: usize, pb: usize): void {
+function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, pa: usize, pb: usize, bPacked: bool): void {
   if (k == 0) {
     memory.fill(c, 0, <usize>(m * n) * 4);
     return;
@@ -220,7 +240,7 @@ function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: 
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
     const accumulate = k0 > 0;
-    packB(b, transB, k0, kc, n, k, pb);
+    if (!bPacked) packB(b, transB, k0, kc, n, k, pb);
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = min(MC, m - i0);
       packA(a, transA, i0, mc, k0, kc, m, k, pa);
@@ -260,9 +280,12 @@ export function f32_gemm(
   batch: i32, transA: i32, transB: i32, m: i32, n: i32, k: i32,
   a: usize, strideA: i32, b: usize, strideB: i32, c: usize, pa: usize, pb: usize,
 ): void {
+  // A B shared by the whole batch (stride 0) and one K block deep is packed once.
+  const shareB = strideB == 0 && k <= KC && k > 0;
+  if (shareB) packB(b, transB, 0, k, n, k, pb);
   for (let t = 0; t < batch; t++) {
     gemmOne(transA, transB, m, n, k,
-      a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, pa, pb);
+      a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, pa, pb, shareB);
   }
 }
 
