@@ -1,4 +1,4 @@
-// npm run bench [-- --suite peak|gemm|crossover|conv|maml|overhead|all] [--quick] [--json] [--vs tfjs] [--no-relaxed]
+// npm run bench [-- --suite peak|gemm|crossover|conv|maml|overhead|all] [--quick] [--json] [--vs tfjs|torch] [--no-relaxed]
 // tinybench suites; every figure is a median with its spread (median absolute deviation, as a
 // percentage), measured side by side in one run. Writes bench/results/latest.json.
 import { setFlagsFromString } from 'node:v8';
@@ -172,7 +172,8 @@ if (suites.includes('memory')) {
   }
 }
 
-// --vs tfjs: the same workloads on TensorFlow.js (wasm and cpu backends) in this process.
+// --vs tfjs: the same workloads on TensorFlow.js (wasm and cpu backends) in this process;
+// --vs torch: on PyTorch CPU (one thread) through python3.
 const peers: Record<string, Row[]> = {};
 if (values.vs === 'tfjs') {
   const { tfjsCases } = await import('./peers/tfjs.ts');
@@ -185,8 +186,23 @@ if (values.vs === 'tfjs') {
     }
     peers[`tfjs-${backend}`] = peerRows;
   }
+} else if (values.vs === 'torch') {
+  // PyTorch CPU, one thread, in its own process (bench/peers/torch_bench.py), run right after ours.
+  const { spawnSync } = await import('node:child_process');
+  const args = ['bench/peers/torch_bench.py', `--suites=${suites.join(',')}`, ...(values.quick ? ['--quick'] : [])];
+  // The first python that has torch: $PYTHON, python3 on PATH, then Debian's (python3-torch).
+  const python = [process.env.PYTHON, 'python3', '/usr/bin/python3'].find((p) => p && spawnSync(p, ['-c', 'import torch']).status === 0) ?? 'python3';
+  const r = spawnSync(python, args, { encoding: 'utf8' });
+  if (r.status !== 0) {
+    console.error(`bench: --vs torch needs python3 with torch (Debian: apt-get install python3-torch): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    process.exit(2);
+  }
+  peers['torch-cpu'] = r.stdout.trim().split('\n').filter(Boolean).map((line) => {
+    const j = JSON.parse(line) as { suite: string; case: string; unit: string; median: number; spreadPct: number };
+    return { suite: j.suite, case: j.case, unit: j.unit, median: j.median, spreadPct: j.spreadPct, samples: 0 };
+  });
 } else if (values.vs !== undefined) {
-  console.error(`bench: --vs takes tfjs, got '${values.vs}'`);
+  console.error(`bench: --vs takes tfjs or torch, got '${values.vs}'`);
   process.exit(2);
 }
 

@@ -1,0 +1,122 @@
+"""The same workloads as bench/run.ts on PyTorch CPU, one thread, for `npm run bench -- --vs torch`.
+
+Prints one JSON object per line: {"suite", "case", "unit", "median", "spreadPct"}; case names match
+bench/run.ts's so rows pair up. Needs python3 and torch (Debian: apt-get install python3-torch).
+MAML is Finn et al.'s sinusoid setup written the way metagrad runs it: the meta-batch of 25 tasks
+batched (parameters broadcast over a leading task axis, bmm) or looped, one inner step at 0.01.
+"""
+import json
+import math
+import statistics
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(1)
+QUICK = "--quick" in sys.argv
+TIME = 0.15 if QUICK else 0.6
+
+
+def measure(fn, work):
+    for _ in range(3):
+        fn()
+    samples = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < TIME or len(samples) < 5:
+        t0 = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t0)
+    med = statistics.median(samples)
+    mad = statistics.median([abs(s - med) for s in samples])
+    return work / med, 100 * mad / med
+
+
+def emit(suite, case, unit, fn, work):
+    median, spread = measure(fn, work)
+    print(json.dumps({"suite": suite, "case": case, "unit": unit, "median": median, "spreadPct": spread}), flush=True)
+
+
+def gemm():
+    for n in ([256, 512] if QUICK else [128, 256, 512, 1024]):
+        a = torch.randn(n, n)
+        b = torch.randn(n, n)
+        forms = {"A·B": lambda: a @ b, "Aᵀ·B": lambda: a.t() @ b, "A·Bᵀ": lambda: a @ b.t(), "Aᵀ·Bᵀ": lambda: a.t() @ b.t()}
+        for form, fn in forms.items():
+            emit("gemm", f"matmul {form} f32 n={n}", "GFLOP/s", fn, 2 * n ** 3 / 1e9)
+
+
+def conv():
+    for c, hw in [(1, 28), (32, 14)]:
+        x = torch.randn(25, c, hw, hw)
+        w = torch.randn(32, c, 3, 3)
+        flops = 2 * 25 * 32 * hw * hw * c * 9 / 1e9
+        with torch.no_grad():
+            emit("conv", f"conv2d forward 25x{c}x{hw}x{hw} -> 32", "GFLOP/s", lambda: torch.nn.functional.conv2d(x, w, padding=1), flops)
+
+
+def maml():
+    gen = torch.Generator().manual_seed(1)
+    T, K = 25, 10
+
+    def tasks():
+        amp = torch.rand(T, 1, 1, generator=gen) * 4.9 + 0.1
+        phase = torch.rand(T, 1, 1, generator=gen) * math.pi
+        xs = torch.rand(T, K, 1, generator=gen) * 10 - 5
+        xq = torch.rand(T, K, 1, generator=gen) * 10 - 5
+        return xs, amp * torch.sin(xs - phase), xq, amp * torch.sin(xq - phase)
+
+    xs, ys, xq, yq = tasks()
+    sizes = [(1, 40), (40, 40), (40, 1)]
+    params = []
+    for i, o in sizes:
+        bound = 1 / math.sqrt(i)
+        params += [(torch.rand(o, i) * 2 - 1).mul_(bound).requires_grad_(), (torch.rand(o) * 2 - 1).mul_(bound).requires_grad_()]
+    opt = torch.optim.Adam(params, lr=1e-3)
+
+    def forward(ps, x, batched):
+        h = x
+        for layer in range(3):
+            w, b = ps[2 * layer], ps[2 * layer + 1]
+            if batched:
+                h = torch.bmm(h, w.transpose(1, 2)) + b.unsqueeze(1)
+            else:
+                h = h @ w.t() + b
+            if layer < 2:
+                h = torch.relu(h)
+        return h
+
+    def step_batched(create_graph, inner_steps=1):
+        theta = [p.unsqueeze(0).expand(T, *p.shape) for p in params]
+        for _ in range(inner_steps):
+            loss = ((forward(theta, xs, True) - ys) ** 2).mean(dim=(1, 2)).sum()
+            grads = torch.autograd.grad(loss, theta, create_graph=create_graph)
+            theta = [t - 0.01 * g for t, g in zip(theta, grads)]
+        meta = ((forward(theta, xq, True) - yq) ** 2).mean(dim=(1, 2)).mean()
+        opt.zero_grad()
+        meta.backward()
+        opt.step()
+
+    def step_looped(create_graph):
+        total = 0
+        for t in range(T):
+            loss = ((forward(params, xs[t], False) - ys[t]) ** 2).mean()
+            grads = torch.autograd.grad(loss, params, create_graph=create_graph)
+            adapted = [p - 0.01 * g for p, g in zip(params, grads)]
+            total = total + ((forward(adapted, xq[t], False) - yq[t]) ** 2).mean()
+        opt.zero_grad()
+        (total / T).backward()
+        opt.step()
+
+    emit("maml", "MAML sinusoid, second order, batched", "meta-steps/s", lambda: step_batched(True), 1)
+    emit("maml", "MAML sinusoid, second order, looped", "meta-steps/s", lambda: step_looped(True), 1)
+    emit("maml", "MAML sinusoid, first order, batched", "meta-steps/s", lambda: step_batched(False), 1)
+    emit("maml", "MAML sinusoid, first order, looped", "meta-steps/s", lambda: step_looped(False), 1)
+    emit("maml", "MAML sinusoid, second order, batched, 5 inner steps", "meta-steps/s", lambda: step_batched(True, 5), 1)
+
+
+suites = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--suites=")]
+wanted = suites[0].split(",") if suites else ["gemm", "conv", "maml"]
+for name, fn in [("gemm", gemm), ("conv", conv), ("maml", maml)]:
+    if name in wanted:
+        fn()
