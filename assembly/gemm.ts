@@ -20,7 +20,7 @@ const NR: i32 = 8;
 export const KC: i32 = 256;
 export const MC: i32 = 64;
 
-// 4x8 scratch tile used for edge tiles; lives in the first 128 bytes the JS side reserves.
+// 4x8 scratch tile for edge tiles of f32_gemm; lives in the first 128 bytes the JS side reserves.
 const EDGE_TILE: usize = 0;
 
 /** Bytes of scratch the caller must reserve for the A pack: MC x KC floats. */
@@ -33,13 +33,13 @@ export function packBBytes(n: i32): i32 {
   return KC * (((n + NR - 1) / NR) * NR) * 4;
 }
 
-// op(B)[k0..k0+kc, 0..n] -> panels of NR columns: pb[(j/NR)*kc*NR + k*NR + (j%NR)].
-// Missing columns of an edge panel are zero.
-function packB(b: usize, transB: i32, k0: i32, kc: i32, n: i32, kTotal: i32, pb: usize): void {
-  const panels = (n + NR - 1) / NR;
+// op(B)[k0..k0+kc, jBegin..jEnd] -> panels of NR columns:
+// pb[((j-jBegin)/NR)*kc*NR + k*NR + (j%NR)]. Missing columns of an edge panel are zero.
+function packB(b: usize, transB: i32, k0: i32, kc: i32, n: i32, kTotal: i32, pb: usize, jBegin: i32, jEnd: i32): void {
+  const panels = (jEnd - jBegin + NR - 1) / NR;
   for (let p = 0; p < panels; p++) {
-    const j0 = p * NR;
-    const cols = min(NR, n - j0);
+    const j0 = jBegin + p * NR;
+    const cols = min(NR, jEnd - j0);
     const panel = pb + <usize>(p * kc * NR) * 4;
     if (transB == 0) {
       // B stored [kTotal, n]: each panel row is NR contiguous floats of a B row.
@@ -232,7 +232,9 @@ function microTile(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate
   }
 }
 
-function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, pa: usize, pb: usize, bPacked: bool): void {
+// C[:, jBegin..jEnd] of one product; edge is this thread's scratch tile.
+function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, pa: usize, pb: usize, bPacked: bool,
+  edge: usize, jBegin: i32, jEnd: i32): void {
   if (k == 0) {
     memory.fill(c, 0, <usize>(m * n) * 4);
     return;
@@ -240,13 +242,13 @@ function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: 
   for (let k0 = 0; k0 < k; k0 += KC) {
     const kc = min(KC, k - k0);
     const accumulate = k0 > 0;
-    if (!bPacked) packB(b, transB, k0, kc, n, k, pb);
+    if (!bPacked) packB(b, transB, k0, kc, n, k, pb, jBegin, jEnd);
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = min(MC, m - i0);
       packA(a, transA, i0, mc, k0, kc, m, k, pa);
-      for (let j0 = 0; j0 < n; j0 += NR) {
-        const cols = min(NR, n - j0);
-        const pbPanel = pb + <usize>((j0 / NR) * kc * NR) * 4;
+      for (let j0 = jBegin; j0 < jEnd; j0 += NR) {
+        const cols = min(NR, jEnd - j0);
+        const pbPanel = pb + <usize>(((j0 - jBegin) / NR) * kc * NR) * 4;
         for (let ir = 0; ir < mc; ir += MR) {
           const rows = min(MR, mc - ir);
           const paPanel = pa + <usize>((ir / MR) * kc * MR) * 4;
@@ -255,11 +257,11 @@ function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: 
             microTile(kc, paPanel, pbPanel, cTile, n, accumulate);
           } else {
             // Edge: compute the full tile into scratch, copy the valid part out.
-            microTile(kc, paPanel, pbPanel, EDGE_TILE, NR, false);
+            microTile(kc, paPanel, pbPanel, edge, NR, false);
             for (let r = 0; r < rows; r++) {
               for (let q = 0; q < cols; q++) {
                 const dst = cTile + <usize>(r * n + q) * 4;
-                const v = load<f32>(EDGE_TILE + <usize>(r * NR + q) * 4);
+                const v = load<f32>(edge + <usize>(r * NR + q) * 4);
                 store<f32>(dst, accumulate ? load<f32>(dst) + v : v);
               }
             }
@@ -280,12 +282,25 @@ export function f32_gemm(
   batch: i32, transA: i32, transB: i32, m: i32, n: i32, k: i32,
   a: usize, strideA: i32, b: usize, strideB: i32, c: usize, pa: usize, pb: usize,
 ): void {
+  f32_gemm_range(batch, transA, transB, m, n, k, a, strideA, b, strideB, c, pa, pb, EDGE_TILE, 0, n);
+}
+
+/**
+ * Columns jBegin..jEnd of every C_t (jBegin a multiple of 8): one thread's share of a product
+ * split across threads, each with its own pack buffers and its own 128-byte edge tile.
+ */
+export function f32_gemm_range(
+  batch: i32, transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  a: usize, strideA: i32, b: usize, strideB: i32, c: usize, pa: usize, pb: usize,
+  edge: usize, jBegin: i32, jEnd: i32,
+): void {
+  if (jEnd <= jBegin) return;
   // A B shared by the whole batch (stride 0) and one K block deep is packed once.
   const shareB = strideB == 0 && k <= KC && k > 0;
-  if (shareB) packB(b, transB, 0, k, n, k, pb);
+  if (shareB) packB(b, transB, 0, k, n, k, pb, jBegin, jEnd);
   for (let t = 0; t < batch; t++) {
     gemmOne(transA, transB, m, n, k,
-      a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, pa, pb, shareB);
+      a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, pa, pb, shareB, edge, jBegin, jEnd);
   }
 }
 

@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  Adam, MAML, MLP, Rng, Sinusoid, add, backendKernels, conv2d, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor,
+  Adam, MAML, MLP, Rng, Sinusoid, add, backendKernels, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor,
   type TaskData, type Tensor,
 } from '../src/index.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     vs: { type: 'string' },
   },
 });
-const SUITES = ['peak', 'gemm', 'crossover', 'conv', 'maml', 'overhead', 'memory'];
+const SUITES = ['peak', 'gemm', 'threads', 'crossover', 'conv', 'maml', 'overhead', 'memory'];
 const suites = values.suite === 'all' ? SUITES : [values.suite!];
 for (const s of suites) {
   if (!SUITES.includes(s)) {
@@ -83,6 +83,24 @@ if (suites.includes('gemm')) {
     }
   }
   await measure('gemm', 'GFLOP/s', cases);
+}
+
+if (suites.includes('threads')) {
+  // One GEMM on one thread and on two (shared-memory WASM, a worker from dist/gemm-worker.js).
+  const { Worker } = await import('node:worker_threads');
+  const two = await threadedKernels({ spawn: () => new Worker('./dist/gemm-worker.js'), threads: 2 });
+  const one = backendKernels('wasm-simd');
+  const cases = [];
+  for (const n of values.quick ? [512] : [256, 512, 1024]) {
+    const a = new Float32Array(n * n).map(() => rng.normal());
+    const b = new Float32Array(n * n).map(() => rng.normal());
+    const c = new Float32Array(n * n);
+    const args: GemmArgs = { batch: 1, m: n, n, k: n, transA: false, transB: false, a, b, c, strideA: 0, strideB: 0 };
+    cases.push({ name: `GEMM f32 n=${n}, 1 thread`, fn: () => one.gemm(args), work: (2 * n ** 3) / 1e9 });
+    cases.push({ name: `GEMM f32 n=${n}, 2 threads`, fn: () => two.gemm(args), work: (2 * n ** 3) / 1e9 });
+  }
+  await measure('threads', 'GFLOP/s', cases);
+  two.dispose();
 }
 
 if (suites.includes('crossover')) {

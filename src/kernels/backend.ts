@@ -84,6 +84,17 @@ export function setBackend(name: BackendName): void {
 }
 
 /**
+ * Makes a Kernels object the active one: threadedKernels' result, or your own backend (the
+ * registry test's list, KERNEL_NAMES, is what it must provide). Returns the previous kernels.
+ * @example const previous = setKernels(backendKernels('js')); setKernels(previous);
+ */
+export function setKernels(k: Kernels): Kernels {
+  const prev = kernels();
+  active = k;
+  return prev;
+}
+
+/**
  * The kernels of one backend without making it active (for tests and benchmarks).
  * @example backendKernels('wasm-simd').kernelNames.gemm // 'f32_gemm_4x8_wasmsimd'
  */

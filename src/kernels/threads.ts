@@ -1,0 +1,201 @@
+// Two (or more) threads on one GEMM: the shared-memory build of the kernels, instantiated on
+// the calling thread and in each worker over the same WebAssembly.Memory. A product's columns
+// are split in multiples of 8; every thread packs its own share of B (and the A blocks) into
+// its own buffers and writes its own columns of C. Threads meet through Atomics on a control
+// block in the shared memory. No Node built-ins: the caller supplies spawn() (a Node
+// worker_threads Worker, or a Web Worker) running a script that calls startGemmWorker.
+// The calling thread blocks in Atomics.wait while the workers finish: fine in Node and in a
+// worker; a browser's main thread may not block, so use threads from a worker there.
+import { BackendError } from '../errors.ts';
+import { jsKernels } from './js/index.ts';
+import type { GemmArgs, Kernels } from './types.ts';
+import { backendKernels } from './backend.ts';
+import { decodeBase64 } from './wasm.ts';
+import { THREADS_RELAXED_WASM_BASE64, THREADS_WASM_BASE64 } from './wasm-bytes.generated.ts';
+
+export interface WorkerLike {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+}
+
+export interface ThreadOptions {
+  /** Starts one worker running a script that passes its first message to startGemmWorker. */
+  spawn: () => WorkerLike;
+  /** Threads in all, the caller's included (default 2). */
+  threads?: number;
+  /** Multiply-adds below which a product runs on the calling thread alone (default 64³). */
+  minMacs?: number;
+}
+
+export interface ThreadedKernels extends Kernels {
+  readonly threads: number;
+  /** Stops the workers; the kernels then run on the calling thread only. */
+  dispose(): void;
+}
+
+interface GemmExports {
+  f32_gemm_range(
+    batch: number, transA: number, transB: number, m: number, n: number, k: number,
+    a: number, strideA: number, b: number, strideB: number, c: number, pa: number, pb: number,
+    edge: number, jBegin: number, jEnd: number,
+  ): void;
+  packABytes(): number;
+  packBBytes(n: number): number;
+}
+
+interface WorkerInit {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  /** Byte offset of this worker's control block. */
+  ctl: number;
+}
+
+// Control block (Int32 slots): SEQ is bumped by the caller to post work, DONE set by the worker
+// to the SEQ it finished, READY set once the worker has instantiated; ARGS.. the 16 arguments.
+const SEQ = 0;
+const DONE = 1;
+const READY = 2;
+const ARGS = 4;
+const CTL_BYTES = 128;
+const CTL_BASE = 4096; // edge tiles below: thread i's at 128 * i
+const ARENA_BASE = 8192;
+const PAGE = 65536;
+const align16 = (x: number) => (x + 15) & ~15;
+
+/** The shared-memory kernel build this runtime validates (relaxed SIMD first), or null. */
+export function threadsBuild(): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } | null {
+  if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return null;
+  for (const [b64, relaxed] of [[THREADS_RELAXED_WASM_BASE64, true], [THREADS_WASM_BASE64, false]] as const) {
+    const bytes = decodeBase64(b64);
+    if (WebAssembly.validate(bytes)) return { bytes, relaxed };
+  }
+  return null;
+}
+
+/**
+ * A worker's whole life: instantiate over the shared memory, then run posted shares forever.
+ * @example
+ * // in a Web Worker: self.onmessage = (e) => startGemmWorker(e.data);
+ */
+export function startGemmWorker(init: WorkerInit): void {
+  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
+  const ex = instance.exports as unknown as GemmExports;
+  const ctl = new Int32Array(init.memory.buffer, init.ctl, CTL_BYTES / 4);
+  // Read SEQ before announcing READY: the caller posts work only after READY, so no post can
+  // slip in between and be mistaken for the starting value.
+  let seen = Atomics.load(ctl, SEQ);
+  Atomics.store(ctl, READY, 1);
+  Atomics.notify(ctl, READY);
+  for (;;) {
+    Atomics.wait(ctl, SEQ, seen);
+    seen = Atomics.load(ctl, SEQ);
+    const g = (i: number) => ctl[ARGS + i];
+    ex.f32_gemm_range(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15));
+    Atomics.store(ctl, DONE, seen);
+    Atomics.notify(ctl, DONE);
+  }
+}
+
+/**
+ * WASM SIMD kernels whose large f32 products run on `threads` threads. In Node the worker
+ * script is the package's dist/gemm-worker.js; in a browser, a Web Worker whose first message
+ * goes to startGemmWorker (the page must be cross-origin isolated for SharedArrayBuffer).
+ * @example
+ * // Node: import { Worker } from 'node:worker_threads';
+ * // const k = await threadedKernels({ spawn: () => new Worker('node_modules/metagrad/dist/gemm-worker.js') });
+ * // setKernels(k); ... k.dispose();
+ */
+export async function threadedKernels(options: ThreadOptions): Promise<ThreadedKernels> {
+  const threads = options.threads ?? 2;
+  const minMacs = options.minMacs ?? 64 ** 3;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 32) throw new BackendError(`threadedKernels: threads must be an integer from 1 to 32, got ${threads}`);
+  const build = threadsBuild();
+  if (!build) throw new BackendError('threadedKernels: this runtime has no shared-memory WebAssembly threads (SharedArrayBuffer; in browsers, cross-origin isolation)');
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true });
+  const module = await WebAssembly.compile(build.bytes);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const ex = instance.exports as unknown as GemmExports;
+  // Everything but GEMM runs on the caller's single-thread kernels.
+  const base = backendKernels('wasm-simd');
+  const workers: WorkerLike[] = [];
+  const ctls: Int32Array[] = [];
+  for (let i = 1; i < threads; i++) {
+    const ctl = CTL_BASE + (i - 1) * CTL_BYTES;
+    const w = options.spawn();
+    w.postMessage({ module, memory, ctl } satisfies WorkerInit);
+    workers.push(w);
+    ctls.push(new Int32Array(memory.buffer, ctl, CTL_BYTES / 4));
+  }
+  // Wait (without blocking the event loop the worker needs to start) until every worker is up.
+  const t0 = Date.now();
+  while (ctls.some((c) => Atomics.load(c, READY) !== 1)) {
+    if (Date.now() - t0 > 10_000) {
+      workers.forEach((w) => w.terminate());
+      throw new BackendError('threadedKernels: workers did not start within 10 s (does spawn() run a script that calls startGemmWorker?)');
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  let heap = new Float32Array(memory.buffer);
+  const ensure = (bytesNeeded: number) => {
+    if (memory.buffer.byteLength < bytesNeeded) memory.grow(Math.ceil((bytesNeeded - memory.buffer.byteLength) / PAGE));
+    if (heap.buffer !== memory.buffer || heap.length * 4 !== memory.buffer.byteLength) heap = new Float32Array(memory.buffer);
+  };
+  let live = workers.length;
+
+  function gemm(args: GemmArgs): void {
+    const { batch, m, n, k, a, b, c } = args;
+    if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array)) {
+      jsKernels.gemm(args);
+      return;
+    }
+    const parts = batch * m * n * k < minMacs || live === 0 ? 1 : Math.min(live + 1, Math.ceil(n / 8));
+    const share = Math.ceil(Math.ceil(n / 8) / parts) * 8; // columns per thread, a multiple of 8
+    const aOff = ARENA_BASE;
+    const bOff = aOff + align16(a.length * 4);
+    const cOff = bOff + align16(b.length * 4);
+    const packA = ex.packABytes();
+    const packB = ex.packBBytes(share);
+    let top = cOff + align16(c.length * 4);
+    const packs: [number, number][] = [];
+    for (let t = 0; t < parts; t++) {
+      packs.push([top, top + packA]);
+      top += packA + align16(packB);
+    }
+    ensure(top);
+    heap.set(a, aOff >> 2);
+    heap.set(b, bOff >> 2);
+    const call = [batch, args.transA ? 1 : 0, args.transB ? 1 : 0, m, n, k, aOff, args.strideA, bOff, args.strideB, cOff];
+    for (let t = 1; t < parts; t++) {
+      const ctl = ctls[t - 1];
+      const jBegin = t * share;
+      const values = [...call, packs[t][0], packs[t][1], 128 * t, jBegin, Math.min(n, jBegin + share)];
+      values.forEach((v, i) => (ctl[ARGS + i] = v));
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+    }
+    ex.f32_gemm_range(batch, call[1], call[2], m, n, k, aOff, args.strideA, bOff, args.strideB, cOff, packs[0][0], packs[0][1], 0, 0, Math.min(n, share));
+    for (let t = 1; t < parts; t++) {
+      const ctl = ctls[t - 1];
+      const seq = Atomics.load(ctl, SEQ);
+      const since = Date.now();
+      while (Atomics.load(ctl, DONE) !== seq) {
+        Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1000);
+        if (Date.now() - since > 60_000) {
+          throw new BackendError(`threadedKernels: worker ${t} has not finished its share of a ${m}x${k}·${k}x${n} product in 60 s (did it exit?)`);
+        }
+      }
+    }
+    c.set(heap.subarray(cOff >> 2, (cOff >> 2) + c.length));
+  }
+
+  return {
+    ...base,
+    kernelNames: { ...base.kernelNames, gemm: `f32_gemm_4x8_wasm${build.relaxed ? 'relaxed' : ''}simd_x${threads}threads` },
+    gemm,
+    threads,
+    dispose() {
+      workers.forEach((w) => w.terminate());
+      live = 0;
+    },
+  };
+}
