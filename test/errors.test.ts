@@ -61,6 +61,7 @@ test('grad: non-scalar output without gradOutput, unused input, input without gr
   const loss = sum(mul(x, x));
   grad(loss, [x]);
   assertThrowsTyped(() => grad(loss, [x]), GradError, 'freed', 'retainGraph');
+  assertThrowsTyped(() => mul(x, 2).requiresGrad_(), GradError, 'requiresGrad_', 'mul', 'detach');
   const kept = sum(mul(x, x));
   grad(kept, [x], { retainGraph: true });
   assert.equal(grad(kept, [x])[0].toArray(), [2, 4, 6]);

@@ -1,7 +1,7 @@
 // Tensor: a dense row-major typed array (float32 or float64), a shape, and an optional tape
 // Node saying which op made it. Creation functions live here too. Ops are attached as methods
 // in methods.ts so that this file imports no op (and no import cycle forms).
-import { DTypeError, ShapeError, fmtShape } from '../errors.ts';
+import { DTypeError, GradError, ShapeError, fmtShape } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import type { DType, FloatArray } from '../kernels/types.ts';
 import { checkShape, sizeOf } from './shape.ts';
@@ -74,7 +74,7 @@ export class Tensor {
 
   /** Sets requiresGrad on a leaf, in place; returns this. */
   requiresGrad_(on = true): this {
-    if (!this.isLeaf) throw new ShapeError(`requiresGrad_: only leaves can change requiresGrad (this tensor was made by ${this.node!.op})`);
+    if (!this.isLeaf) throw new GradError(`requiresGrad_: only leaves can change requiresGrad (this tensor was made by ${this.node!.op}); use .detach().requiresGrad_()`);
     this.requiresGrad = on;
     return this;
   }
