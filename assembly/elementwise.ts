@@ -115,3 +115,19 @@ export function f32_unary(code: i32, x: usize, out: usize, n: i32): void {
   }
   for (; i < n; i++) store<f32>(out + (<usize>i << 2), scalarUnary(code, load<f32>(x + (<usize>i << 2))));
 }
+
+/**
+ * out[i][j][l] = a[i*as0 + j*as1 + l*as2] op b[i*bs0 + j*bs1 + l*bs2] over [d0, d1, d2], out
+ * dense; the inner strides as2, bs2 are 0 or 1. Covers the broadcasts that coalesce to three
+ * axes or fewer, like a bias [T, 1, O] added to [T, K, O].
+ */
+export function f32_binary3(code: i32, a: usize, as0: i32, as1: i32, as2: i32, b: usize, bs0: i32, bs1: i32, bs2: i32,
+  out: usize, d0: i32, d1: i32, d2: i32): void {
+  let o = out;
+  for (let i = 0; i < d0; i++) {
+    for (let j = 0; j < d1; j++) {
+      f32_binary(code, a + (<usize>(i * as0 + j * as1) << 2), as2, b + (<usize>(i * bs0 + j * bs1) << 2), bs2, o, d2);
+      o += <usize>d2 << 2;
+    }
+  }
+}

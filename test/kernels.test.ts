@@ -141,6 +141,32 @@ for (const build of ['simd', 'scalar'] as const) {
   });
 }
 
+test('broadcast patterns that merge to three axes (bias rows, column vectors) equal the JS twin', () => {
+  const kern = rawKernels('simd');
+  const rng = new Rng(10);
+  const cases: [number[], number[]][] = [
+    [[25, 10, 40], [25, 1, 40]], [[25, 10, 40], [40]], [[7, 5], [7, 1]], [[3, 4, 5, 6], [4, 1, 6]],
+    [[2, 3, 4], [1, 3, 1]], [[6, 9], [1, 9]], [[1, 3, 33], [3, 1]], [[2, 2, 2, 2, 2], [2, 1, 2, 1, 2]],
+  ];
+  for (const [as, bs] of cases) {
+    for (const [aShape, bShape] of [[as, bs], [bs, as]]) {
+      const outShape = aShape.length >= bShape.length ? aShape.map((d, i) => Math.max(d, bShape[i - (aShape.length - bShape.length)] ?? 1)) : bShape.map((d, i) => Math.max(d, aShape[i - (bShape.length - aShape.length)] ?? 1));
+      const n = outShape.reduce((x, y) => x * y, 1);
+      const a = elementwiseInput(aShape.reduce((x, y) => x * y, 1), rng);
+      const b = elementwiseInput(bShape.reduce((x, y) => x * y, 1), rng);
+      for (const code of [Bin.Add, Bin.Sub, Bin.Mul, Bin.Div, Bin.Max, Bin.Gt]) {
+        const got = new Float32Array(n);
+        const want = new Float32Array(n);
+        kern.binary(code, a, aShape, b, bShape, got, outShape);
+        jsKernels.binary(code, a, aShape, b, bShape, want, outShape);
+        for (let i = 0; i < n; i++) {
+          if (!sameBits(got[i], want[i])) assert.unreachable(`${Bin[code]} [${aShape}] with [${bShape}] at ${i}: ${got[i]} vs ${want[i]}`);
+        }
+      }
+    }
+  }
+});
+
 test('every backend has every kernel, and names it', () => {
   for (const name of ['js', 'wasm', 'wasm-simd'] as const) {
     const k = backendKernels(name);

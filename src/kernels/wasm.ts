@@ -3,6 +3,7 @@
 // Float64 and products below WASM_MIN_MACS run on the JS twin: a copy costs more than they do.
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
+import { broadcastStrides, coalesce } from './js/strided.ts';
 import type { FloatArray, GemmArgs, Kernels } from './types.ts';
 
 /**
@@ -19,6 +20,8 @@ export const WASM_MIN_ELEMENTS = 512;
 
 interface KernelExports {
   f32_binary(code: number, a: number, sa: number, b: number, sb: number, out: number, n: number): void;
+  f32_binary3(code: number, a: number, as0: number, as1: number, as2: number, b: number, bs0: number, bs1: number, bs2: number,
+    out: number, d0: number, d1: number, d2: number): void;
   f32_unary(code: number, x: number, out: number, n: number): void;
   f32_binary_supports(code: number): number;
   f32_unary_supports(code: number): number;
@@ -88,14 +91,25 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   const binarySupported = Array.from({ length: 16 }, (_, c) => ex.f32_binary_supports(c) === 1);
   const unarySupported = Array.from({ length: 16 }, (_, c) => ex.f32_unary_supports(c) === 1);
 
-  // Dense-or-scalar operands only (the common case: same shapes, or a scalar); every other
-  // broadcast pattern, float64, small sizes and ops without an instruction run in JS.
+  // Dense or scalar operands, and broadcasts that merge to three axes with an inner stride of
+  // 0 or 1 (a bias [T, 1, O] on [T, K, O]); other patterns, float64, small sizes and ops
+  // without an instruction run in JS.
   function binary(code: number, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], out: FloatArray, outShape: readonly number[]): void {
     const n = out.length;
-    if (!(out instanceof Float32Array) || !(a instanceof Float32Array) || !(b instanceof Float32Array) ||
-      n < minElements || !binarySupported[code] || (a.length !== n && a.length !== 1) || (b.length !== n && b.length !== 1)) {
+    if (!(out instanceof Float32Array) || !(a instanceof Float32Array) || !(b instanceof Float32Array) || n < minElements || !binarySupported[code]) {
       jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
       return;
+    }
+    const simple = (a.length === n || a.length === 1) && (b.length === n || b.length === 1);
+    let dims: number[] = [];
+    let st: number[][] = [];
+    if (!simple) {
+      ({ dims, strides: st } = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]));
+      const r = dims.length;
+      if (r > 3 || r === 0 || st[0][r - 1] > 1 || st[1][r - 1] > 1) {
+        jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
+        return;
+      }
     }
     const aOff = EDGE_TILE_BYTES;
     const bOff = aOff + align16(a.length * 4);
@@ -103,7 +117,16 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     ensureBytes(oOff + n * 4);
     heap.set(a, aOff >> 2);
     heap.set(b, bOff >> 2);
-    ex.f32_binary(code, aOff, a.length === n ? 1 : 0, bOff, b.length === n ? 1 : 0, oOff, n);
+    if (simple) {
+      ex.f32_binary(code, aOff, a.length === n ? 1 : 0, bOff, b.length === n ? 1 : 0, oOff, n);
+    } else {
+      while (dims.length < 3) {
+        dims.unshift(1);
+        st[0].unshift(0);
+        st[1].unshift(0);
+      }
+      ex.f32_binary3(code, aOff, st[0][0], st[0][1], st[0][2], bOff, st[1][0], st[1][1], st[1][2], oOff, dims[0], dims[1], dims[2]);
+    }
     out.set(heap.subarray(oOff >> 2, (oOff >> 2) + n));
   }
 

@@ -30,21 +30,7 @@ export function forEachRow(
   operandStrides: number[][],
   row: (offsets: number[], outOffset: number, n: number, innerStrides: number[]) => void,
 ): void {
-  // Merge axes: axis i folds into i+1 when every operand has stride[i] == stride[i+1] * dim[i+1].
-  const dims: number[] = [];
-  const strides: number[][] = operandStrides.map(() => []);
-  for (let i = 0; i < outShape.length; i++) {
-    const d = outShape[i];
-    if (d === 1) continue;
-    const last = dims.length - 1;
-    if (last >= 0 && operandStrides.every((s, k) => strides[k][last] === s[i] * d)) {
-      dims[last] *= d;
-      operandStrides.forEach((s, k) => (strides[k][last] = s[i]));
-    } else {
-      dims.push(d);
-      operandStrides.forEach((s, k) => strides[k].push(s[i]));
-    }
-  }
+  const { dims, strides } = coalesce(outShape, operandStrides);
   const nOps = operandStrides.length;
   if (dims.length === 0) {
     row(new Array(nOps).fill(0), 0, 1, new Array(nOps).fill(0));
@@ -70,6 +56,28 @@ export function forEachRow(
     }
     if (ax < 0) return;
   }
+}
+
+/**
+ * The broadcast of operands onto outShape with adjacent axes merged wherever every operand is
+ * contiguous across them: dims and each operand's strides, at most as many axes as outShape.
+ */
+export function coalesce(outShape: readonly number[], operandStrides: number[][]): { dims: number[]; strides: number[][] } {
+  const dims: number[] = [];
+  const strides: number[][] = operandStrides.map(() => []);
+  for (let i = 0; i < outShape.length; i++) {
+    const d = outShape[i];
+    if (d === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && operandStrides.every((s, k) => strides[k][last] === s[i] * d)) {
+      dims[last] *= d;
+      operandStrides.forEach((s, k) => (strides[k][last] = s[i]));
+    } else {
+      dims.push(d);
+      operandStrides.forEach((s, k) => strides[k].push(s[i]));
+    }
+  }
+  return { dims, strides };
 }
 
 export enum Bin { Add, Sub, Mul, Div, Pow, Max, Min, Eq, Gt, Ge, Lt, Le }
