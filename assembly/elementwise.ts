@@ -131,3 +131,32 @@ export function f32_binary3(code: i32, a: usize, as0: i32, as1: i32, as2: i32, b
     }
   }
 }
+
+/**
+ * out[i*os0 + j*os1 + l*os2] += x[dense i, j, l] over [d0, d1, d2]: a sum over the axes whose out
+ * stride is 0 (out must be zeroed first). The inner axis is either kept (os2 = 1: rows add
+ * into rows) or reduced (os2 = 0: a row sums into one element).
+ */
+export function f32_sum3(x: usize, out: usize, d0: i32, d1: i32, d2: i32, os0: i32, os1: i32, os2: i32): void {
+  let src = x;
+  for (let i = 0; i < d0; i++) {
+    for (let j = 0; j < d1; j++) {
+      const dst = out + (<usize>(i * os0 + j * os1) << 2);
+      let l = 0;
+      if (os2 != 0) {
+        if (ASC_FEATURE_SIMD) {
+          for (; l + 4 <= d2; l += 4) {
+            const p = dst + (<usize>l << 2);
+            v128.store(p, f32x4.add(v128.load(p), v128.load(src + (<usize>l << 2))));
+          }
+        }
+        for (; l < d2; l++) store<f32>(dst + (<usize>l << 2), load<f32>(dst + (<usize>l << 2)) + load<f32>(src + (<usize>l << 2)));
+      } else {
+        let acc: f64 = 0; // like the JS twin: a row is summed in double precision
+        for (; l < d2; l++) acc += <f64>load<f32>(src + (<usize>l << 2));
+        store<f32>(dst, <f32>(<f64>load<f32>(dst) + acc));
+      }
+      src += <usize>d2 << 2;
+    }
+  }
+}

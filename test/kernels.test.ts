@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../src/rng.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
-import { Bin, Un } from '../src/kernels/js/strided.ts';
+import { Bin, Red, Un } from '../src/kernels/js/strided.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
 import { backendKernels, buildBytes, getBackend, initWasm, setBackend, wasmBytes, type WasmBuild } from '../src/kernels/backend.ts';
 import { KERNEL_NAMES, type ConvGeometry, type GemmArgs, type Kernels } from '../src/kernels/types.ts';
@@ -163,6 +163,27 @@ test('broadcast patterns that merge to three axes (bias rows, column vectors) eq
           if (!sameBits(got[i], want[i])) assert.unreachable(`${Bin[code]} [${aShape}] with [${bShape}] at ${i}: ${got[i]} vs ${want[i]}`);
         }
       }
+    }
+  }
+});
+
+test('sums over axis patterns that merge to three axes equal the JS twin bit for bit', () => {
+  const kern = rawKernels('simd');
+  const rng = new Rng(11);
+  const cases: [number[], number[]][] = [
+    [[25, 10, 40], [1]], [[25, 10, 40], [0, 1]], [[25, 10, 1], [1, 2]], [[7, 9], [0]], [[7, 9], [1]], [[7, 9], [0, 1]],
+    [[3, 4, 5, 6], [1, 2]], [[2, 3, 4, 5], [0, 3]], [[33], [0]], [[2, 1, 5], [1]],
+  ];
+  for (const [shape, axes] of cases) {
+    const reduced = shape.map((_, i) => axes.includes(i));
+    const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+    const outLen = shape.reduce((a, d, i) => a * (reduced[i] ? 1 : d), 1);
+    const got = new Float32Array(outLen);
+    const want = new Float32Array(outLen);
+    kern.reduce(Red.Sum, x, shape, reduced, got);
+    jsKernels.reduce(Red.Sum, x, shape, reduced, want);
+    for (let i = 0; i < outLen; i++) {
+      if (!Object.is(got[i], want[i])) assert.unreachable(`sum over [${axes}] of [${shape}] at ${i}: ${got[i]} vs ${want[i]}`);
     }
   }
 });

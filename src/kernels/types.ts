@@ -53,7 +53,9 @@ export interface Kernels {
   binary(code: number, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], out: FloatArray, outShape: readonly number[]): void;
   /** out = f(x) elementwise; `code` is an Un code. */
   unary(code: number, x: FloatArray, out: FloatArray): void;
+  /** out (x's shape with reduced axes at 1) = the Red reduction of x over the flagged axes. */
+  reduce(code: number, x: FloatArray, shape: readonly number[], reduced: readonly boolean[], out: FloatArray): void;
 }
 
-export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary';
-export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im', 'binary', 'unary'];
+export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary' | 'reduce';
+export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im', 'binary', 'unary', 'reduce'];

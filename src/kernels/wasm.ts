@@ -3,7 +3,7 @@
 // Float64 and products below WASM_MIN_MACS run on the JS twin: a copy costs more than they do.
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
-import { broadcastStrides, coalesce } from './js/strided.ts';
+import { Red, broadcastStrides, coalesce, stridesOf } from './js/strided.ts';
 import type { FloatArray, GemmArgs, Kernels } from './types.ts';
 
 /**
@@ -23,6 +23,7 @@ interface KernelExports {
   f32_binary3(code: number, a: number, as0: number, as1: number, as2: number, b: number, bs0: number, bs1: number, bs2: number,
     out: number, d0: number, d1: number, d2: number): void;
   f32_unary(code: number, x: number, out: number, n: number): void;
+  f32_sum3(x: number, out: number, d0: number, d1: number, d2: number, os0: number, os1: number, os2: number): void;
   f32_binary_supports(code: number): number;
   f32_unary_supports(code: number): number;
   memory: WebAssembly.Memory;
@@ -54,7 +55,7 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  */
 export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS): Kernels {
   const ex = instance.exports as unknown as KernelExports;
-  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary'] as const) {
+  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
   }
   const level = ex.hasSimd(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
@@ -144,6 +145,32 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     out.set(heap.subarray(oOff >> 2, (oOff >> 2) + n));
   }
 
+  // Sums whose axes merge to three or fewer; max and float64 stay in JS.
+  function reduce(code: number, x: FloatArray, shape: readonly number[], reduced: readonly boolean[], out: FloatArray): void {
+    if (code !== Red.Sum || !(x instanceof Float32Array) || !(out instanceof Float32Array) || x.length < minElements) {
+      jsKernels.reduce(code, x, shape, reduced, out);
+      return;
+    }
+    const outOwn = stridesOf(shape.map((d, i) => (reduced[i] ? 1 : d)));
+    const { dims, strides } = coalesce(shape, [stridesOf(shape), shape.map((_, i) => (reduced[i] ? 0 : outOwn[i]))]);
+    if (dims.length > 3 || dims.length === 0) {
+      jsKernels.reduce(code, x, shape, reduced, out);
+      return;
+    }
+    const os = strides[1];
+    while (dims.length < 3) {
+      dims.unshift(1);
+      os.unshift(0);
+    }
+    const xOff = EDGE_TILE_BYTES;
+    const oOff = xOff + align16(x.length * 4);
+    ensureBytes(oOff + out.length * 4);
+    heap.set(x, xOff >> 2);
+    heap.fill(0, oOff >> 2, (oOff >> 2) + out.length);
+    ex.f32_sum3(xOff, oOff, dims[0], dims[1], dims[2], os[0], os[1], os[2]);
+    out.set(heap.subarray(oOff >> 2, (oOff >> 2) + out.length));
+  }
+
   return {
     name: simd ? 'wasm-simd' : 'wasm',
     kernelNames: {
@@ -152,11 +179,13 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       col2im: jsKernels.kernelNames.col2im,
       binary: simd ? 'f32_binary_wasmsimd' : 'f32_binary_wasm',
       unary: simd ? 'f32_unary_wasmsimd' : 'f32_unary_wasm',
+      reduce: simd ? 'f32_sum3_wasmsimd' : 'f32_sum3_wasm',
     },
     gemm,
     im2col: jsKernels.im2col,
     col2im: jsKernels.col2im,
     binary,
     unary,
+    reduce,
   };
 }

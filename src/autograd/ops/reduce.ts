@@ -2,7 +2,8 @@
 // together with reshape (which both use) and max (whose VJP broadcasts). mean, min and sumTo
 // are composed.
 import { ShapeError, fmtShape } from '../../errors.ts';
-import { Red, broadcastCopy, reduce } from '../../kernels/js/strided.ts';
+import { Red, broadcastCopy } from '../../kernels/js/strided.ts';
+import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, normAxes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
 import { Tensor, allocate } from '../tensor.ts';
@@ -49,7 +50,7 @@ function reduceForward(op: string, code: Red, x: Tensor, axes: number[], keepDim
     throw new ShapeError(`${op}: cannot reduce over an empty axis of ${fmtShape(x.shape)}`);
   }
   const out = allocate(x.dtype, sizeOf(kept));
-  reduce(code, x.data, x.shape, reduced, out);
+  kernels().reduce(code, x.data, x.shape, reduced, out);
   return new Tensor(out, keepDims ? kept : x.shape.filter((_, i) => !reduced[i]));
 }
 
