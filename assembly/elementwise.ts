@@ -160,3 +160,20 @@ export function f32_sum3(x: usize, out: usize, d0: i32, d1: i32, d2: i32, os0: i
     }
   }
 }
+
+/** out (dense [d0, d1, d2]) = x read with strides xs0, xs1, xs2 (xs2 is 0 or 1): a broadcast copy. */
+export function f32_broadcast3(x: usize, xs0: i32, xs1: i32, xs2: i32, out: usize, d0: i32, d1: i32, d2: i32): void {
+  let o = out;
+  for (let i = 0; i < d0; i++) {
+    for (let j = 0; j < d1; j++) {
+      const src = x + (<usize>(i * xs0 + j * xs1) << 2);
+      if (xs2 != 0) {
+        memory.copy(o, src, <usize>d2 << 2);
+      } else {
+        const v = load<f32>(src);
+        for (let l = 0; l < d2; l++) store<f32>(o + (<usize>l << 2), v);
+      }
+      o += <usize>d2 << 2;
+    }
+  }
+}

@@ -188,6 +188,20 @@ test('sums over axis patterns that merge to three axes equal the JS twin bit for
   }
 });
 
+test('broadcast copies equal the JS twin', () => {
+  const kern = rawKernels('simd');
+  const rng = new Rng(12);
+  for (const [shape, outShape] of [[[40, 40], [25, 40, 40]], [[1, 40], [25, 10, 40]], [[25, 1, 40], [25, 10, 40]], [[3, 1], [3, 7]], [[2, 1, 3, 1], [2, 4, 3, 5]], [[1], [9]]] as [number[], number[]][]) {
+    const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+    const n = outShape.reduce((a, b) => a * b, 1);
+    const got = new Float32Array(n);
+    const want = new Float32Array(n);
+    kern.broadcast(x, shape, got, outShape);
+    jsKernels.broadcast(x, shape, want, outShape);
+    assert.equal(Array.from(got), Array.from(want), `[${shape}] -> [${outShape}]`);
+  }
+});
+
 test('every backend has every kernel, and names it', () => {
   for (const name of ['js', 'wasm', 'wasm-simd'] as const) {
     const k = backendKernels(name);

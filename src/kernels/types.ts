@@ -55,7 +55,9 @@ export interface Kernels {
   unary(code: number, x: FloatArray, out: FloatArray): void;
   /** out (x's shape with reduced axes at 1) = the Red reduction of x over the flagged axes. */
   reduce(code: number, x: FloatArray, shape: readonly number[], reduced: readonly boolean[], out: FloatArray): void;
+  /** out[outShape] = x broadcast to outShape. */
+  broadcast(x: FloatArray, shape: readonly number[], out: FloatArray, outShape: readonly number[]): void;
 }
 
-export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary' | 'reduce';
-export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im', 'binary', 'unary', 'reduce'];
+export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary' | 'reduce' | 'broadcast';
+export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im', 'binary', 'unary', 'reduce', 'broadcast'];

@@ -24,6 +24,7 @@ interface KernelExports {
     out: number, d0: number, d1: number, d2: number): void;
   f32_unary(code: number, x: number, out: number, n: number): void;
   f32_sum3(x: number, out: number, d0: number, d1: number, d2: number, os0: number, os1: number, os2: number): void;
+  f32_broadcast3(x: number, xs0: number, xs1: number, xs2: number, out: number, d0: number, d1: number, d2: number): void;
   f32_binary_supports(code: number): number;
   f32_unary_supports(code: number): number;
   memory: WebAssembly.Memory;
@@ -55,7 +56,7 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  */
 export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS): Kernels {
   const ex = instance.exports as unknown as KernelExports;
-  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3'] as const) {
+  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
   }
   const level = ex.hasSimd(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
@@ -171,6 +172,30 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     out.set(heap.subarray(oOff >> 2, (oOff >> 2) + out.length));
   }
 
+  // Broadcast copies whose axes merge to three or fewer with an inner stride of 0 or 1.
+  function broadcast(x: FloatArray, shape: readonly number[], out: FloatArray, outShape: readonly number[]): void {
+    if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || out.length < minElements) {
+      jsKernels.broadcast(x, shape, out, outShape);
+      return;
+    }
+    const { dims, strides } = coalesce(outShape, [broadcastStrides(shape, outShape)]);
+    const xs = strides[0];
+    if (dims.length > 3 || dims.length === 0 || xs[dims.length - 1] > 1) {
+      jsKernels.broadcast(x, shape, out, outShape);
+      return;
+    }
+    while (dims.length < 3) {
+      dims.unshift(1);
+      xs.unshift(0);
+    }
+    const xOff = EDGE_TILE_BYTES;
+    const oOff = xOff + align16(x.length * 4);
+    ensureBytes(oOff + out.length * 4);
+    heap.set(x, xOff >> 2);
+    ex.f32_broadcast3(xOff, xs[0], xs[1], xs[2], oOff, dims[0], dims[1], dims[2]);
+    out.set(heap.subarray(oOff >> 2, (oOff >> 2) + out.length));
+  }
+
   return {
     name: simd ? 'wasm-simd' : 'wasm',
     kernelNames: {
@@ -180,6 +205,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       binary: simd ? 'f32_binary_wasmsimd' : 'f32_binary_wasm',
       unary: simd ? 'f32_unary_wasmsimd' : 'f32_unary_wasm',
       reduce: simd ? 'f32_sum3_wasmsimd' : 'f32_sum3_wasm',
+      broadcast: 'f32_broadcast3_wasm',
     },
     gemm,
     im2col: jsKernels.im2col,
@@ -187,5 +213,6 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     binary,
     unary,
     reduce,
+    broadcast,
   };
 }

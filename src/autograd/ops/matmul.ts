@@ -2,7 +2,6 @@
 // transB), whose VJP is four more calls to itself (so backward runs the same fast GEMM with
 // transposes absorbed in packing, and is differentiable again). Batch dims broadcast.
 import { ShapeError, fmtShape } from '../../errors.ts';
-import { broadcastCopy } from '../../kernels/js/strided.ts';
 import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
@@ -17,7 +16,7 @@ function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [
   const padded = [...new Array(batch.length - own.length).fill(1), ...own];
   if (sameShape(padded, batch)) return [x.data, rows * cols];
   const full = allocate(x.dtype, sizeOf(batch) * rows * cols);
-  broadcastCopy(x.data, x.shape, full, [...batch, rows, cols]);
+  kernels().broadcast(x.data, x.shape, full, [...batch, rows, cols]);
   return [full, rows * cols];
 }
 

@@ -2,7 +2,7 @@
 // together with reshape (which both use) and max (whose VJP broadcasts). mean, min and sumTo
 // are composed.
 import { ShapeError, fmtShape } from '../../errors.ts';
-import { Red, broadcastCopy } from '../../kernels/js/strided.ts';
+import { Red } from '../../kernels/js/strided.ts';
 import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, normAxes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
@@ -39,7 +39,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (sameShape(x.shape, target)) return x;
   const out = allocate(x.dtype, sizeOf(target));
-  broadcastCopy(x.data, x.shape, out, target);
+  kernels().broadcast(x.data, x.shape, out, target);
   return record('broadcastTo', new Tensor(out, target), [x], (g) => [sumTo(g, x.shape)]);
 }
 
