@@ -4,7 +4,7 @@
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
 import { Red, broadcastStrides, coalesce, stridesOf } from './js/strided.ts';
-import type { FloatArray, GemmArgs, Kernels } from './types.ts';
+import type { ConvGeometry, FloatArray, GemmArgs, Kernels } from './types.ts';
 
 /**
  * Multiply-adds below which a product runs on the JS twin. `npm run bench -- --suite crossover`
@@ -25,6 +25,8 @@ interface KernelExports {
   f32_unary(code: number, x: number, out: number, n: number): void;
   f32_sum3(x: number, out: number, d0: number, d1: number, d2: number, os0: number, os1: number, os2: number): void;
   f32_broadcast3(x: number, xs0: number, xs1: number, xs2: number, out: number, d0: number, d1: number, d2: number): void;
+  f32_im2col(x: number, cols: number, ...geometry: number[]): void;
+  f32_col2im(cols: number, x: number, ...geometry: number[]): void;
   f32_binary_supports(code: number): number;
   f32_unary_supports(code: number): number;
   memory: WebAssembly.Memory;
@@ -56,7 +58,7 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  */
 export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS): Kernels {
   const ex = instance.exports as unknown as KernelExports;
-  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3'] as const) {
+  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
   }
   const level = ex.hasSimd(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
@@ -196,20 +198,48 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     out.set(heap.subarray(oOff >> 2, (oOff >> 2) + out.length));
   }
 
+  const geometryArgs = (g: ConvGeometry) => [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
+
+  function im2col(x: FloatArray, g: ConvGeometry, cols: FloatArray): void {
+    if (!(x instanceof Float32Array) || !(cols instanceof Float32Array) || cols.length < minElements) {
+      jsKernels.im2col(x, g, cols);
+      return;
+    }
+    const xOff = EDGE_TILE_BYTES;
+    const cOff = xOff + align16(x.length * 4);
+    ensureBytes(cOff + cols.length * 4);
+    heap.set(x, xOff >> 2);
+    ex.f32_im2col(xOff, cOff, ...geometryArgs(g));
+    cols.set(heap.subarray(cOff >> 2, (cOff >> 2) + cols.length));
+  }
+
+  function col2im(cols: FloatArray, g: ConvGeometry, x: FloatArray): void {
+    if (!(x instanceof Float32Array) || !(cols instanceof Float32Array) || cols.length < minElements) {
+      jsKernels.col2im(cols, g, x);
+      return;
+    }
+    const cOff = EDGE_TILE_BYTES;
+    const xOff = cOff + align16(cols.length * 4);
+    ensureBytes(xOff + x.length * 4);
+    heap.set(cols, cOff >> 2);
+    ex.f32_col2im(cOff, xOff, ...geometryArgs(g));
+    x.set(heap.subarray(xOff >> 2, (xOff >> 2) + x.length));
+  }
+
   return {
     name: simd ? 'wasm-simd' : 'wasm',
     kernelNames: {
       gemm: level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm',
-      im2col: jsKernels.kernelNames.im2col,
-      col2im: jsKernels.kernelNames.col2im,
+      im2col: 'f32_im2col_wasm',
+      col2im: 'f32_col2im_wasm',
       binary: simd ? 'f32_binary_wasmsimd' : 'f32_binary_wasm',
       unary: simd ? 'f32_unary_wasmsimd' : 'f32_unary_wasm',
       reduce: simd ? 'f32_sum3_wasmsimd' : 'f32_sum3_wasm',
       broadcast: 'f32_broadcast3_wasm',
     },
     gemm,
-    im2col: jsKernels.im2col,
-    col2im: jsKernels.col2im,
+    im2col,
+    col2im,
     binary,
     unary,
     reduce,
