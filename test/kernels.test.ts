@@ -228,6 +228,28 @@ test('WASM im2col and col2im equal the JS twins (padding, strides, odd sizes)', 
   }
 });
 
+test('the fused conv2d forward equals im2col + GEMM on the JS twins', () => {
+  const kern = rawKernels('simd');
+  const rng = new Rng(14);
+  for (const [g0, o] of [
+    [{ n: 3, c: 2, h: 9, w: 7, kh: 3, kw: 3, strideH: 1, strideW: 2, padH: 1, padW: 0 }, 5],
+    [{ n: 2, c: 32, h: 14, w: 14, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 }, 32],
+  ] as const) {
+    const g: ConvGeometry = { ...g0, outH: Math.floor((g0.h + 2 * g0.padH - g0.kh) / g0.strideH) + 1, outW: Math.floor((g0.w + 2 * g0.padW - g0.kw) / g0.strideW) + 1 };
+    const x = randomF32(g.n * g.c * g.h * g.w, rng);
+    const w = randomF32(o * g.c * g.kh * g.kw, rng);
+    const len = g.n * o * g.outH * g.outW;
+    const got = new Float32Array(len).fill(NaN);
+    const want = new Float64Array(len);
+    kern.conv2dForward(x, w, o, g, got);
+    jsKernels.conv2dForward(Float64Array.from(x), Float64Array.from(w), o, g, want);
+    const k = g.c * g.kh * g.kw;
+    for (let i = 0; i < len; i++) {
+      if (!(Math.abs(got[i] - want[i]) <= 1e-5 * (k + 4) * (1 + Math.abs(want[i])))) assert.unreachable(`conv2dForward [${i}]: ${got[i]} vs ${want[i]}`);
+    }
+  }
+});
+
 test('every backend has every kernel, and names it', () => {
   for (const name of ['js', 'wasm', 'wasm-simd'] as const) {
     const k = backendKernels(name);

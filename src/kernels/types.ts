@@ -57,7 +57,12 @@ export interface Kernels {
   reduce(code: number, x: FloatArray, shape: readonly number[], reduced: readonly boolean[], out: FloatArray): void;
   /** out[outShape] = x broadcast to outShape. */
   broadcast(x: FloatArray, shape: readonly number[], out: FloatArray, outShape: readonly number[]): void;
+  /**
+   * Convolution forward with nothing kept for a backward: out [n, o, outH*outW] = w [o, c*kh*kw]
+   * · im2col(x), the columns never leaving the kernel's memory.
+   */
+  conv2dForward(x: FloatArray, w: FloatArray, o: number, g: ConvGeometry, out: FloatArray): void;
 }
 
-export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary' | 'reduce' | 'broadcast';
-export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im', 'binary', 'unary', 'reduce', 'broadcast'];
+export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary' | 'reduce' | 'broadcast' | 'conv2dForward';
+export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im', 'binary', 'unary', 'reduce', 'broadcast', 'conv2dForward'];

@@ -226,12 +226,35 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     x.set(heap.subarray(xOff >> 2, (xOff >> 2) + x.length));
   }
 
+  // im2col into the arena, then one batched GEMM with the filters shared across the batch.
+  function conv2dForward(x: FloatArray, w: FloatArray, o: number, g: ConvGeometry, out: FloatArray): void {
+    if (!(x instanceof Float32Array) || !(w instanceof Float32Array) || !(out instanceof Float32Array)) {
+      jsKernels.conv2dForward(x, w, o, g, out);
+      return;
+    }
+    const k = g.c * g.kh * g.kw;
+    const l = g.outH * g.outW;
+    const xOff = EDGE_TILE_BYTES;
+    const wOff = xOff + align16(x.length * 4);
+    const colsOff = wOff + align16(w.length * 4);
+    const outOff = colsOff + align16(g.n * k * l * 4);
+    const paOff = outOff + align16(out.length * 4);
+    const pbOff = paOff + packA;
+    ensureBytes(pbOff + ex.packBBytes(l));
+    heap.set(x, xOff >> 2);
+    heap.set(w, wOff >> 2);
+    ex.f32_im2col(xOff, colsOff, ...geometryArgs(g));
+    ex.f32_gemm(g.n, 0, 0, o, l, k, wOff, 0, colsOff, k * l, outOff, paOff, pbOff);
+    out.set(heap.subarray(outOff >> 2, (outOff >> 2) + out.length));
+  }
+
   return {
     name: simd ? 'wasm-simd' : 'wasm',
     kernelNames: {
       gemm: level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm',
       im2col: 'f32_im2col_wasm',
       col2im: 'f32_col2im_wasm',
+      conv2dForward: `f32_im2col_wasm + ${level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm'}`,
       binary: simd ? 'f32_binary_wasmsimd' : 'f32_binary_wasm',
       unary: simd ? 'f32_unary_wasmsimd' : 'f32_unary_wasm',
       reduce: simd ? 'f32_sum3_wasmsimd' : 'f32_sum3_wasm',
@@ -240,6 +263,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     gemm,
     im2col,
     col2im,
+    conv2dForward,
     binary,
     unary,
     reduce,

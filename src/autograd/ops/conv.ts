@@ -4,7 +4,7 @@
 import { ShapeError, fmtShape } from '../../errors.ts';
 import { kernels } from '../../kernels/backend.ts';
 import type { ConvGeometry } from '../../kernels/types.ts';
-import { record } from '../tape.ts';
+import { isGradEnabled, record } from '../tape.ts';
 import { Tensor, allocate } from '../tensor.ts';
 import { add, coerce } from './elementwise.ts';
 import { matmulT } from './matmul.ts';
@@ -73,6 +73,12 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv
     throw new ShapeError(`conv2d: bias ${fmtShape(bias.shape)} does not match ${o} output channels of w ${fmtShape(w.shape)}`);
   }
   const g: ConvGeometry = { n, c, h, w: wd, kh, kw, strideH, strideW, padH, padW, outH, outW };
+  if (!isGradEnabled() || !(x.requiresGrad || w.requiresGrad || bias?.requiresGrad)) {
+    // Nothing to differentiate: one fused kernel, the columns never leave it.
+    const y = new Tensor(allocate(x.dtype, n * o * outH * outW), [n, o, outH, outW]);
+    kernels().conv2dForward(x.data, w.data, o, g, y.data);
+    return bias ? add(y, reshape(bias, [1, o, 1, 1])) : y;
+  }
   const cols = im2col(x, g);
   let out = reshape(matmulT(reshape(w, [o, c * kh * kw]), cols), [n, o, outH, outW]);
   if (bias) out = add(out, reshape(bias, [1, o, 1, 1]));

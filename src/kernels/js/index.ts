@@ -1,12 +1,21 @@
 // The JS reference backend: every kernel in plain TypeScript, float32 and float64.
-import type { Kernels } from '../types.ts';
+import type { ConvGeometry, FloatArray, Kernels } from '../types.ts';
 import { gemm_js } from './gemm.ts';
 import { col2im_js, im2col_js } from './conv.ts';
 import { binary, broadcastCopy, reduce, unary } from './strided.ts';
 
+/** conv2d forward through im2col and one batched GEMM (the JS twin of the fused kernel). */
+function conv2dForward_js(x: FloatArray, w: FloatArray, o: number, g: ConvGeometry, out: FloatArray): void {
+  const k = g.c * g.kh * g.kw;
+  const l = g.outH * g.outW;
+  const cols = x instanceof Float64Array ? new Float64Array(g.n * k * l) : new Float32Array(g.n * k * l);
+  im2col_js(x, g, cols);
+  gemm_js({ batch: g.n, m: o, n: l, k, transA: false, transB: false, a: w, strideA: 0, b: cols, strideB: k * l, c: out });
+}
+
 export const jsKernels: Kernels = {
   name: 'js',
-  kernelNames: { gemm: 'gemm_js', im2col: 'im2col_js', col2im: 'col2im_js', binary: 'binary_js', unary: 'unary_js', reduce: 'reduce_js', broadcast: 'broadcast_js' },
+  kernelNames: { gemm: 'gemm_js', im2col: 'im2col_js', col2im: 'col2im_js', binary: 'binary_js', unary: 'unary_js', reduce: 'reduce_js', broadcast: 'broadcast_js', conv2dForward: 'conv2dForward_js' },
   gemm: gemm_js,
   im2col: im2col_js,
   col2im: col2im_js,
@@ -14,4 +23,5 @@ export const jsKernels: Kernels = {
   unary,
   reduce,
   broadcast: broadcastCopy,
+  conv2dForward: conv2dForward_js,
 };
