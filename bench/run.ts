@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
-  Adam, MAML, MLP, Rng, Sinusoid, add, backendKernels, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor,
+  Adam, MAML, MLP, Reptile, Rng, Sinusoid, add, backendKernels, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor,
   type TaskData, type Tensor,
 } from '../src/index.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
@@ -152,6 +152,11 @@ if (suites.includes('maml')) {
     const learner = new MAML(new MLP([1, 40, 40, 1], { rng: new Rng(0) }), { innerLr: 0.01, ...opts });
     const opt = new Adam(learner.metaParameters(), { lr: 1e-3 });
     cases.push({ name: `MAML sinusoid, ${label}`, fn: () => opt.step(learner.metaGradient(tasks).grads), work: 1 });
+  }
+  for (const batchTasks of [true, false]) {
+    const learner = new Reptile(new MLP([1, 40, 40, 1], { rng: new Rng(0) }), { innerLr: 0.01, innerSteps: 5, batchTasks });
+    const opt = new Adam(learner.metaParameters(), { lr: 1e-3 });
+    cases.push({ name: `Reptile sinusoid, 5 inner steps, ${batchTasks ? 'batched' : 'looped'}`, fn: () => opt.step(learner.metaGradient(tasks).grads), work: 1 });
   }
   await measure('maml', 'meta-steps/s', cases);
 }

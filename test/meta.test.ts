@@ -88,6 +88,18 @@ test('task-batched meta-gradients equal the per-task loop (MAML 2 steps, Meta-SG
   }
 });
 
+test('task-batched Reptile equals the per-task loop', () => {
+  const rng = new Rng(5);
+  const data = fam64.sample(rng, 6).map((t) => ({ support: t.sample(rng, 7), query: t.sample(rng, 9) }));
+  const model = () => new MLP([1, 8, 8, 1], { rng: new Rng(0), dtype: 'float64' });
+  const batched = new Reptile(model(), { innerSteps: 3, innerLr: 0.05 });
+  assert.ok(batched.batchTasks && batched.model.batchable);
+  const a = batched.metaGradient(data);
+  const b = new Reptile(model(), { innerSteps: 3, innerLr: 0.05, batchTasks: false }).metaGradient(data);
+  assertClose(a.taskLosses, b.taskLosses, 1e-12, 1e-10);
+  a.grads.forEach((g, i) => assertClose(g, b.grads[i], 1e-12, 1e-9, `grad ${i}`));
+});
+
 test('FOMAML gradient is the query gradient at the adapted weights', () => {
   const model = tinyModel();
   const learner = new MAML(model, { innerLr: 0.05, innerSteps: 1, firstOrder: true });

@@ -2,7 +2,8 @@
 // share. Samplers and robust objectives (later layers) compose with any Learner through it.
 import { MetagradError } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
-import { mul, sub } from '../autograd/ops/elementwise.ts';
+import { mul, square, sub } from '../autograd/ops/elementwise.ts';
+import { mean } from '../autograd/ops/reduce.ts';
 import { crossEntropy, mseLoss } from '../autograd/ops/nn.ts';
 import { concat } from '../autograd/ops/slice.ts';
 import { noGrad } from '../autograd/tape.ts';
@@ -50,6 +51,19 @@ export function joined(t: TaskData): Batch {
 }
 
 export type LossName = 'mse' | 'crossEntropy';
+
+/** Batching needs a batchable model, the MSE loss, and equal support and query sizes. */
+export function canBatch(model: Module, loss: LossName, tasks: readonly TaskData[]): boolean {
+  if (!model.batchable || loss !== 'mse' || tasks.length < 2) return false;
+  const s = tasks[0].support.x.shape;
+  const q = tasks[0].query.x.shape;
+  return tasks.every((t) => t.support.x.ndim === 2 && t.support.x.shape[0] === s[0] && t.query.x.shape[0] === q[0]);
+}
+
+/** Mean squared error of each task of a task-batched prediction [T, K, out]: shape [T]. */
+export function perTaskMse(pred: Tensor, y: Tensor): Tensor {
+  return mean(square(sub(pred, y)), [1, 2]);
+}
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 
 export function lossFn(name: LossName): LossFn {

@@ -5,13 +5,13 @@
 //   RMAML's inner-rate rule: α += α₀ Σ_i ∇L_val(θ_i')ᵀ ∇L_train(θ) after each outer step.
 import { MetagradError } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
-import { add, div, square, sub } from '../autograd/ops/elementwise.ts';
+import { add, div } from '../autograd/ops/elementwise.ts';
 import { broadcastTo, mean, sum } from '../autograd/ops/reduce.ts';
 import { stack } from '../autograd/ops/slice.ts';
 import { Tensor, full } from '../autograd/tensor.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
-import { innerSGD, lossFn, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import { canBatch, innerSGD, lossFn, perTaskMse, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
 
 export type InnerLrMode = 'fixed' | 'scalar' | 'layer' | 'parameter';
 
@@ -32,14 +32,6 @@ export interface MAMLOptions {
   adapt?: readonly string[];
   loss?: LossName;
   name?: string;
-}
-
-/** Batching needs a batchable model, the MSE loss, and equal support and query sizes. */
-function canBatch(model: Module, loss: LossName, tasks: readonly TaskData[]): boolean {
-  if (!model.batchable || loss !== 'mse' || tasks.length < 2) return false;
-  const s = tasks[0].support.x.shape;
-  const q = tasks[0].query.x.shape;
-  return tasks.every((t) => t.support.x.ndim === 2 && t.support.x.shape[0] === s[0] && t.query.x.shape[0] === q[0]);
 }
 
 /** The module path of a parameter: "layers.2.weight" -> "layers.2". */
@@ -150,10 +142,9 @@ export class MAML implements Learner {
     const query = { x: stack(tasks.map((t) => t.query.x)), y: stack(tasks.map((t) => t.query.y)) };
     const adaptedSet = new Set(this.adapted);
     const theta = new Map([...this.model.paramMap()].map(([n, p]) => [n, adaptedSet.has(n) ? broadcastTo(p, [T, ...p.shape]) : p]));
-    const perTask = (pred: Tensor, y: Tensor) => mean(square(sub(pred, y)), [1, 2]);
-    const loop: InnerLoop = { ...this.loop, loss: (pred, y) => sum(perTask(pred, y)) };
+    const loop: InnerLoop = { ...this.loop, loss: (pred, y) => sum(perTaskMse(pred, y)) };
     const adapted = innerSGD(loop, theta, support, this.innerSteps, true);
-    const queryLosses = perTask(this.model.call(query.x, adapted), query.y);
+    const queryLosses = perTaskMse(this.model.call(query.x, adapted), query.y);
     return { loss: mean(queryLosses), taskLosses: Array.from(queryLosses.data) };
   }
 

@@ -5,26 +5,57 @@ import { MetagradError } from '../errors.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { Module } from '../nn/module.ts';
-import { PlainSGDLearner, joined, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import { sub } from '../autograd/ops/elementwise.ts';
+import { broadcastTo, mean, sum } from '../autograd/ops/reduce.ts';
+import { stack } from '../autograd/ops/slice.ts';
+import { PlainSGDLearner, canBatch, innerSGD, joined, perTaskMse, type InnerLoop, type LossName, type MetaGradient, type TaskData } from './learner.ts';
 
 export interface ReptileOptions {
   innerLr?: number;
   /** SGD steps per task during meta-training (default 5). */
   innerSteps?: number;
   loss?: LossName;
+  /** One batched computation for the meta-batch where the model allows it (default true). */
+  batchTasks?: boolean;
 }
 
 export class Reptile extends PlainSGDLearner {
   readonly name = 'reptile';
   readonly innerSteps: number;
+  readonly batchTasks: boolean;
+  private readonly lossName: LossName;
 
   constructor(model: Module, options: ReptileOptions = {}) {
     super(model, options.innerLr ?? 0.01, options.loss ?? 'mse');
+    this.lossName = options.loss ?? 'mse';
+    this.batchTasks = options.batchTasks ?? true;
     this.innerSteps = options.innerSteps ?? 5;
     if (!Number.isInteger(this.innerSteps) || this.innerSteps < 1) throw new MetagradError(`Reptile: innerSteps must be an integer >= 1, got ${options.innerSteps}`);
   }
 
   metaGradient(tasks: readonly TaskData[]): MetaGradient {
+    return this.batchTasks && canBatch(this.model, this.lossName, tasks) ? this.metaGradientBatched(tasks) : this.metaGradientLooped(tasks);
+  }
+
+  /**
+   * All tasks at once: θ broadcast to [T, ...], the inner loss the sum of per-task means (so
+   * each row of the broadcast θ takes its own task's steps), data stacked to [T, 2K, ...].
+   */
+  metaGradientBatched(tasks: readonly TaskData[]): MetaGradient {
+    const T = tasks.length;
+    const all = tasks.map(joined);
+    const data = { x: stack(all.map((b) => b.x)), y: stack(all.map((b) => b.y)) };
+    const theta = this.model.paramMap();
+    const expanded = new Map([...theta].map(([n, p]) => [n, broadcastTo(p.detach(), [T, ...p.shape])]));
+    const loop: InnerLoop = { ...this.loop, loss: (pred, y) => sum(perTaskMse(pred, y)) };
+    const adapted = innerSGD(loop, expanded, data, this.innerSteps, false);
+    const taskLosses = noGrad(() => Array.from(perTaskMse(this.model.call(stack(tasks.map((t) => t.query.x)), adapted), stack(tasks.map((t) => t.query.y))).data));
+    const grads = noGrad(() => this.loop.adapted.map((n) => sub(theta.get(n)!, mean(adapted.get(n)!, 0)).detach()));
+    return { loss: taskLosses.reduce((a, b) => a + b, 0) / T, grads, taskLosses };
+  }
+
+  /** The reference: adapt to one task after another. */
+  metaGradientLooped(tasks: readonly TaskData[]): MetaGradient {
     const names = this.loop.adapted;
     const theta = this.model.paramMap();
     const sums = names.map((n) => new Float64Array(theta.get(n)!.size));
