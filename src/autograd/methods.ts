@@ -10,7 +10,7 @@ import { broadcastTo, max, mean, min, reshape, sum } from './ops/reduce.ts';
 import { pad, slice } from './ops/slice.ts';
 import { transpose } from './ops/transpose.ts';
 import { backward, type GradOptions } from './grad.ts';
-import { Tensor, type TensorLike } from './tensor.ts';
+import { Tensor } from './tensor.ts';
 
 type Axis = number | readonly number[];
 
