@@ -72,6 +72,31 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer); // grow detaches views
   }
 
+  /**
+   * Every kernel call's arena: the inputs, then room for `outputs` floats each (16-byte
+   * aligned, after the edge tile), then `scratchBytes`. Copies the inputs in; returns the byte
+   * offsets of the inputs, then the outputs, then the scratch.
+   */
+  function stage(inputs: readonly Float32Array[], outputs: readonly number[], scratchBytes = 0): number[] {
+    const offsets: number[] = [];
+    let at = EDGE_TILE_BYTES;
+    for (const a of inputs) {
+      offsets.push(at);
+      at += align16(a.length * 4);
+    }
+    for (const n of outputs) {
+      offsets.push(at);
+      at += align16(n * 4);
+    }
+    offsets.push(at);
+    ensureBytes(at + scratchBytes);
+    inputs.forEach((a, i) => heap.set(a, offsets[i] >> 2));
+    return offsets;
+  }
+
+  /** Copies a kernel's output at byte offset `at` into `dst`. */
+  const fetch = (at: number, dst: Float32Array) => dst.set(heap.subarray(at >> 2, (at >> 2) + dst.length));
+
   function gemm(args: GemmArgs): void {
     const { batch, m, n, k, a, b, c } = args;
     if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array) ||
@@ -79,17 +104,10 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.gemm(args);
       return;
     }
-    const aOff = EDGE_TILE_BYTES;
-    const bOff = aOff + align16(a.length * 4);
-    const cOff = bOff + align16(b.length * 4);
-    const paOff = cOff + align16(c.length * 4);
-    const pbOff = paOff + packA;
-    ensureBytes(pbOff + ex.packBBytes(n));
-    heap.set(a, aOff >> 2);
-    heap.set(b, bOff >> 2);
+    const [aOff, bOff, cOff, scratch] = stage([a, b], [c.length], packA + ex.packBBytes(n));
     ex.f32_gemm(batch, args.transA ? 1 : 0, args.transB ? 1 : 0, m, n, k,
-      aOff, args.strideA, bOff, args.strideB, cOff, paOff, pbOff);
-    c.set(heap.subarray(cOff >> 2, (cOff >> 2) + c.length));
+      aOff, args.strideA, bOff, args.strideB, cOff, scratch, scratch + packA);
+    fetch(cOff, c);
   }
 
   const binarySupported = Array.from({ length: 16 }, (_, c) => ex.f32_binary_supports(c) === 1);
@@ -115,12 +133,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
         return;
       }
     }
-    const aOff = EDGE_TILE_BYTES;
-    const bOff = aOff + align16(a.length * 4);
-    const oOff = bOff + align16(b.length * 4);
-    ensureBytes(oOff + n * 4);
-    heap.set(a, aOff >> 2);
-    heap.set(b, bOff >> 2);
+    const [aOff, bOff, oOff] = stage([a, b], [n]);
     if (simple) {
       ex.f32_binary(code, aOff, a.length === n ? 1 : 0, bOff, b.length === n ? 1 : 0, oOff, n);
     } else {
@@ -131,7 +144,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       }
       ex.f32_binary3(code, aOff, st[0][0], st[0][1], st[0][2], bOff, st[1][0], st[1][1], st[1][2], oOff, dims[0], dims[1], dims[2]);
     }
-    out.set(heap.subarray(oOff >> 2, (oOff >> 2) + n));
+    fetch(oOff, out);
   }
 
   function unary(code: number, x: FloatArray, out: FloatArray): void {
@@ -140,12 +153,9 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.unary(code, x, out);
       return;
     }
-    const xOff = EDGE_TILE_BYTES;
-    const oOff = xOff + align16(n * 4);
-    ensureBytes(oOff + n * 4);
-    heap.set(x, xOff >> 2);
+    const [xOff, oOff] = stage([x], [n]);
     ex.f32_unary(code, xOff, oOff, n);
-    out.set(heap.subarray(oOff >> 2, (oOff >> 2) + n));
+    fetch(oOff, out);
   }
 
   // Sums whose axes merge to three or fewer; max and float64 stay in JS.
@@ -165,13 +175,10 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       dims.unshift(1);
       os.unshift(0);
     }
-    const xOff = EDGE_TILE_BYTES;
-    const oOff = xOff + align16(x.length * 4);
-    ensureBytes(oOff + out.length * 4);
-    heap.set(x, xOff >> 2);
+    const [xOff, oOff] = stage([x], [out.length]);
     heap.fill(0, oOff >> 2, (oOff >> 2) + out.length);
     ex.f32_sum3(xOff, oOff, dims[0], dims[1], dims[2], os[0], os[1], os[2]);
-    out.set(heap.subarray(oOff >> 2, (oOff >> 2) + out.length));
+    fetch(oOff, out);
   }
 
   // Broadcast copies whose axes merge to three or fewer with an inner stride of 0 or 1.
@@ -190,12 +197,9 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       dims.unshift(1);
       xs.unshift(0);
     }
-    const xOff = EDGE_TILE_BYTES;
-    const oOff = xOff + align16(x.length * 4);
-    ensureBytes(oOff + out.length * 4);
-    heap.set(x, xOff >> 2);
+    const [xOff, oOff] = stage([x], [out.length]);
     ex.f32_broadcast3(xOff, xs[0], xs[1], xs[2], oOff, dims[0], dims[1], dims[2]);
-    out.set(heap.subarray(oOff >> 2, (oOff >> 2) + out.length));
+    fetch(oOff, out);
   }
 
   const geometryArgs = (g: ConvGeometry) => [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
@@ -205,12 +209,9 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.im2col(x, g, cols);
       return;
     }
-    const xOff = EDGE_TILE_BYTES;
-    const cOff = xOff + align16(x.length * 4);
-    ensureBytes(cOff + cols.length * 4);
-    heap.set(x, xOff >> 2);
+    const [xOff, cOff] = stage([x], [cols.length]);
     ex.f32_im2col(xOff, cOff, ...geometryArgs(g));
-    cols.set(heap.subarray(cOff >> 2, (cOff >> 2) + cols.length));
+    fetch(cOff, cols);
   }
 
   function col2im(cols: FloatArray, g: ConvGeometry, x: FloatArray): void {
@@ -218,12 +219,9 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.col2im(cols, g, x);
       return;
     }
-    const cOff = EDGE_TILE_BYTES;
-    const xOff = cOff + align16(cols.length * 4);
-    ensureBytes(xOff + x.length * 4);
-    heap.set(cols, cOff >> 2);
+    const [cOff, xOff] = stage([cols], [x.length]);
     ex.f32_col2im(cOff, xOff, ...geometryArgs(g));
-    x.set(heap.subarray(xOff >> 2, (xOff >> 2) + x.length));
+    fetch(xOff, x);
   }
 
   // im2col into the arena, then one batched GEMM with the filters shared across the batch.
@@ -234,18 +232,10 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     }
     const k = g.c * g.kh * g.kw;
     const l = g.outH * g.outW;
-    const xOff = EDGE_TILE_BYTES;
-    const wOff = xOff + align16(x.length * 4);
-    const colsOff = wOff + align16(w.length * 4);
-    const outOff = colsOff + align16(g.n * k * l * 4);
-    const paOff = outOff + align16(out.length * 4);
-    const pbOff = paOff + packA;
-    ensureBytes(pbOff + ex.packBBytes(l));
-    heap.set(x, xOff >> 2);
-    heap.set(w, wOff >> 2);
+    const [xOff, wOff, colsOff, outOff, scratch] = stage([x, w], [g.n * k * l, out.length], packA + ex.packBBytes(l));
     ex.f32_im2col(xOff, colsOff, ...geometryArgs(g));
-    ex.f32_gemm(g.n, 0, 0, o, l, k, wOff, 0, colsOff, k * l, outOff, paOff, pbOff);
-    out.set(heap.subarray(outOff >> 2, (outOff >> 2) + out.length));
+    ex.f32_gemm(g.n, 0, 0, o, l, k, wOff, 0, colsOff, k * l, outOff, scratch, scratch + packA);
+    fetch(outOff, out);
   }
 
   return {
