@@ -6,13 +6,13 @@
 //   f32_binary_wasmsimd / f32_unary_wasmsimd in the SIMD builds, scalar loops otherwise.
 
 // Bin codes
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 5, MIN = 6, EQ = 7, GT = 8, GE = 9, LT = 10, LE = 11;
+const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 5, MIN = 6, EQ = 7, GT = 8, GE = 9, LT = 10, LE = 11, GATE = 12;
 // Un codes
 const NEG = 0, SQRT = 3, ABS = 4, RELU = 7, SIGN = 8, STEP = 9;
 
 /** 1 when f32_binary handles this op code. */
 export function f32_binary_supports(code: i32): i32 {
-  return code >= 0 && code <= 11 && code != 4 ? 1 : 0;
+  return code >= 0 && code <= 12 && code != 4 ? 1 : 0;
 }
 
 /** 1 when f32_unary handles this op code. */
@@ -34,7 +34,8 @@ function scalarBinary(code: i32, x: f32, y: f32): f32 {
     case GT: return x > y ? 1 : 0;
     case GE: return x >= y ? 1 : 0;
     case LT: return x < y ? 1 : 0;
-    default: return x <= y ? 1 : 0;
+    case LE: return x <= y ? 1 : 0;
+    default: return y > 0 ? x : 0; // GATE
   }
 }
 
@@ -53,7 +54,8 @@ function vectorBinary(code: i32, x: v128, y: v128): v128 {
     case GT: return v128.and(f32x4.gt(x, y), one);
     case GE: return v128.and(f32x4.ge(x, y), one);
     case LT: return v128.and(f32x4.lt(x, y), one);
-    default: return v128.and(f32x4.le(x, y), one);
+    case LE: return v128.and(f32x4.le(x, y), one);
+    default: return v128.and(f32x4.gt(y, f32x4.splat(0)), x); // GATE
   }
 }
 

@@ -111,7 +111,7 @@ for (const build of ['simd', 'scalar'] as const) {
   test(`${build}: elementwise kernels equal the JS twin bit for bit (dense and scalar operands, NaN, ±0, ±Inf)`, () => {
     const kern = rawKernels(build);
     const rng = new Rng(9);
-    const binaryCodes = [Bin.Add, Bin.Sub, Bin.Mul, Bin.Div, Bin.Max, Bin.Min, Bin.Eq, Bin.Gt, Bin.Ge, Bin.Lt, Bin.Le, Bin.Pow];
+    const binaryCodes = [Bin.Add, Bin.Sub, Bin.Mul, Bin.Div, Bin.Max, Bin.Min, Bin.Eq, Bin.Gt, Bin.Ge, Bin.Lt, Bin.Le, Bin.Gate, Bin.Pow];
     const unaryCodes = [Un.Neg, Un.Sqrt, Un.Abs, Un.Relu, Un.Sign, Un.Step, Un.Exp, Un.Tanh];
     for (const n of [1, 2, 3, 4, 5, 7, 8, 9, 31, 64, 67, 1000]) {
       for (const code of binaryCodes) {

@@ -187,7 +187,17 @@ export function sigmoid(x: Tensor): Tensor {
  * @example relu(tensor([-1, 2])) // [0, 2]
  */
 export function relu(x: Tensor): Tensor {
-  return record('relu', map(Un.Relu, x), [x], (g) => [mul(g, step(x))]);
+  return record('relu', map(Un.Relu, x), [x], (g) => [gate(g, x)]);
+}
+
+/**
+ * g where x > 0, else 0: relu's VJP in one pass. Linear in g (its VJP gates again); x only
+ * selects, so no gradient flows to it (relu's second derivative is 0 almost everywhere).
+ * @example gate(tensor([5, 6]), tensor([-1, 2])) // [0, 6]
+ */
+export function gate(g: TensorLike, x: TensorLike): Tensor {
+  const [a, b] = coerce('gate', g, x);
+  return record('gate', forward('gate', Bin.Gate, a, b), [a, b], (gg, needs) => [needs[0] ? gate(gg, b) : null, null]);
 }
 
 /**

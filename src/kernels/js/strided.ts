@@ -80,7 +80,8 @@ export function coalesce(outShape: readonly number[], operandStrides: number[][]
   return { dims, strides };
 }
 
-export enum Bin { Add, Sub, Mul, Div, Pow, Max, Min, Eq, Gt, Ge, Lt, Le }
+/** Binary op codes; Gate is `b > 0 ? a : 0` (relu's derivative applied to a gradient). */
+export enum Bin { Add, Sub, Mul, Div, Pow, Max, Min, Eq, Gt, Ge, Lt, Le, Gate }
 
 /** out[outShape] = a op b, with a and b broadcast to outShape. */
 export function binary(code: Bin, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[],
@@ -109,6 +110,7 @@ function binaryRow(code: Bin, a: FloatArray, ia: number, sa: number, b: FloatArr
     case Bin.Ge: for (let i = 0; i < n; i++) o[io + i] = a[ia + i * sa] >= b[ib + i * sb] ? 1 : 0; return;
     case Bin.Lt: for (let i = 0; i < n; i++) o[io + i] = a[ia + i * sa] < b[ib + i * sb] ? 1 : 0; return;
     case Bin.Le: for (let i = 0; i < n; i++) o[io + i] = a[ia + i * sa] <= b[ib + i * sb] ? 1 : 0; return;
+    case Bin.Gate: for (let i = 0; i < n; i++) o[io + i] = b[ib + i * sb] > 0 ? a[ia + i * sa] : 0; return;
   }
 }
 
