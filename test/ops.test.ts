@@ -107,6 +107,8 @@ test('slice, pad, concat, stack', () => {
   assert.equal(pad(tensor([[1]]), [[0, 1], [1, 0]]).toArray(), [[0, 1], [0, 0]]);
   assert.equal(concat([tensor([[1], [2]]), tensor([[3, 4], [5, 6]])], 1).toArray(), [[1, 3, 4], [2, 5, 6]]);
   assert.equal(stack([tensor([1, 2]), tensor([3, 4])], 1).toArray(), [[1, 3], [2, 4]]);
+  assert.equal(stack([tensor([[1], [2]]), tensor([[3], [4]])]).toArray(), [[[1], [2]], [[3], [4]]]);
+  assert.equal(stack([tensor([1, 2]), tensor([3, 4])], -1).toArray(), [[1, 3], [2, 4]]);
 });
 
 test('gather, scatterAdd, indexSelect, where', () => {
