@@ -179,3 +179,19 @@ export function f32_broadcast3(x: usize, xs0: i32, xs1: i32, xs2: i32, out: usiz
     }
   }
 }
+
+/** out = a + s·b over n elements, in f32 (s·b rounded, then the sum): an SGD-style update. */
+export function f32_axpy(a: usize, b: usize, s: f32, out: usize, n: i32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    const sv = f32x4.splat(s);
+    for (; i + 4 <= n; i += 4) {
+      const p = <usize>i << 2;
+      v128.store(out + p, f32x4.add(v128.load(a + p), f32x4.mul(sv, v128.load(b + p))));
+    }
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 2;
+    store<f32>(out + p, load<f32>(a + p) + s * load<f32>(b + p));
+  }
+}

@@ -15,7 +15,7 @@ export type { TraceEntry } from './autograd/inspect.ts';
 export type { GradcheckOptions, GradcheckResult } from './autograd/gradcheck.ts';
 export {
   add, sub, mul, div, pow, maximum, minimum, eq, gt, ge, lt, le,
-  neg, exp, log, sqrt, abs, tanh, sigmoid, relu, gate, sign, square, softplus,
+  addScaled, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, gate, sign, square, softplus,
 } from './autograd/ops/elementwise.ts';
 export { sum, mean, max, min, reshape, broadcastTo, sumTo } from './autograd/ops/reduce.ts';
 export { transpose } from './autograd/ops/transpose.ts';

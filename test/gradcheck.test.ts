@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import {
   Rng, Tensor, abs, add, broadcastTo, concat, conv1d, conv2d, crossEntropy, div, exp, gather, gradcheck, gradgradcheck,
   indexSelect, log, logSoftmax, logSumExp, matmul, matmulT, max, maximum, mean, min, minimum, mseLoss, mul, neg, pad,
-  pow, randn, relu, gate, reshape, scatterAdd, sigmoid, slice, softmax, softplus, sqrt, square, stack, sub, sum, tanh, tensor,
+  pow, randn, relu, gate, addScaled, reshape, scatterAdd, sigmoid, slice, softmax, softplus, sqrt, square, stack, sub, sum, tanh, tensor,
   transpose, where,
 } from '../src/index.ts';
 
@@ -42,6 +42,7 @@ const cases: Case[] = [
   { name: 'sigmoid', shapes: [[2, 5]], f: sigmoid },
   { name: 'relu', shapes: [[2, 5]], f: (x) => mul(relu(x), x) },
   { name: 'gate', shapes: [[2, 5], [2, 5]], f: (g, x) => mul(gate(g, x), g) },
+  { name: 'addScaled', shapes: [[3, 4], [3, 4]], f: (a, b) => mul(addScaled(a, b, -0.7), a) },
   { name: 'softplus', shapes: [[2, 5]], f: softplus },
   { name: 'sum all', shapes: [[3, 4]], f: (x) => sum(mul(x, x)) },
   { name: 'sum axes keepDims', shapes: [[2, 3, 4]], f: (x) => mul(sum(x, [0, 2], true), x) },

@@ -188,6 +188,22 @@ test('sums over axis patterns that merge to three axes equal the JS twin bit for
   }
 });
 
+test('axpy equals the JS twin bit for bit', () => {
+  const kern = rawKernels('simd');
+  const rng = new Rng(15);
+  for (const n of [1, 3, 4, 7, 64, 1001]) {
+    const a = elementwiseInput(n, rng);
+    const b = elementwiseInput(n, rng);
+    for (const s of [-0.01, 1, 0.3333333]) {
+      const got = new Float32Array(n);
+      const want = new Float32Array(n);
+      kern.axpy(a, b, s, got);
+      jsKernels.axpy(a, b, s, want);
+      for (let i = 0; i < n; i++) if (!sameBits(got[i], want[i])) assert.unreachable(`axpy n=${n} s=${s} [${i}]: ${got[i]} vs ${want[i]}`);
+    }
+  }
+});
+
 test('broadcast copies equal the JS twin', () => {
   const kern = rawKernels('simd');
   const rng = new Rng(12);

@@ -62,7 +62,9 @@ export interface Kernels {
    * · im2col(x), the columns never leaving the kernel's memory.
    */
   conv2dForward(x: FloatArray, w: FloatArray, o: number, g: ConvGeometry, out: FloatArray): void;
+  /** out = a + s·b elementwise (a and b the same length), rounded as the array type does. */
+  axpy(a: FloatArray, b: FloatArray, s: number, out: FloatArray): void;
 }
 
-export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary' | 'reduce' | 'broadcast' | 'conv2dForward';
-export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im', 'binary', 'unary', 'reduce', 'broadcast', 'conv2dForward'];
+export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary' | 'reduce' | 'broadcast' | 'conv2dForward' | 'axpy';
+export const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'im2col', 'col2im', 'binary', 'unary', 'reduce', 'broadcast', 'conv2dForward', 'axpy'];

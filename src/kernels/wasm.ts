@@ -26,6 +26,7 @@ interface KernelExports {
   f32_sum3(x: number, out: number, d0: number, d1: number, d2: number, os0: number, os1: number, os2: number): void;
   f32_broadcast3(x: number, xs0: number, xs1: number, xs2: number, out: number, d0: number, d1: number, d2: number): void;
   f32_im2col(x: number, cols: number, ...geometry: number[]): void;
+  f32_axpy(a: number, b: number, s: number, out: number, n: number): void;
   f32_col2im(cols: number, x: number, ...geometry: number[]): void;
   f32_binary_supports(code: number): number;
   f32_unary_supports(code: number): number;
@@ -58,7 +59,7 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
  */
 export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS): Kernels {
   const ex = instance.exports as unknown as KernelExports;
-  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im'] as const) {
+  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im', 'f32_axpy'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
   }
   const level = ex.hasSimd(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
@@ -238,12 +239,23 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     fetch(outOff, out);
   }
 
+  function axpy(a: FloatArray, b: FloatArray, s: number, out: FloatArray): void {
+    if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(out instanceof Float32Array) || out.length < minElements) {
+      jsKernels.axpy(a, b, s, out);
+      return;
+    }
+    const [aOff, bOff, oOff] = stage([a, b], [out.length]);
+    ex.f32_axpy(aOff, bOff, s, oOff, out.length);
+    fetch(oOff, out);
+  }
+
   return {
     name: simd ? 'wasm-simd' : 'wasm',
     kernelNames: {
       gemm: level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm',
       im2col: 'f32_im2col_wasm',
       col2im: 'f32_col2im_wasm',
+      axpy: simd ? 'f32_axpy_wasmsimd' : 'f32_axpy_wasm',
       conv2dForward: `f32_im2col_wasm + ${level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm'}`,
       binary: simd ? 'f32_binary_wasmsimd' : 'f32_binary_wasm',
       unary: simd ? 'f32_unary_wasmsimd' : 'f32_unary_wasm',
@@ -254,6 +266,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     im2col,
     col2im,
     conv2dForward,
+    axpy,
     binary,
     unary,
     reduce,

@@ -2,7 +2,7 @@
 // share. Samplers and robust objectives (later layers) compose with any Learner through it.
 import { MetagradError } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
-import { mul, square, sub } from '../autograd/ops/elementwise.ts';
+import { addScaled, mul, square, sub } from '../autograd/ops/elementwise.ts';
 import { mean } from '../autograd/ops/reduce.ts';
 import { crossEntropy, mseLoss } from '../autograd/ops/nn.ts';
 import { concat } from '../autograd/ops/slice.ts';
@@ -100,7 +100,8 @@ export function innerSGD(loop: InnerLoop, params: ParamMap, support: Batch, step
       const next = new Map(leaves);
       loop.adapted.forEach((n, i) => {
         const p = leaves.get(n)!;
-        next.set(n, sub(p, mul(gs[i], loop.rate(n))));
+        const rate = loop.rate(n);
+        next.set(n, typeof rate === 'number' ? addScaled(p, gs[i], -rate) : sub(p, mul(gs[i], rate)));
       });
       return next;
     };

@@ -6,7 +6,7 @@
 import { DTypeError, fmtShape } from '../../errors.ts';
 import { Bin, Un } from '../../kernels/js/strided.ts';
 import { kernels } from '../../kernels/backend.ts';
-import { broadcastShapes, sizeOf } from '../shape.ts';
+import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
 import { Tensor, allocate, asTensor, type TensorLike } from '../tensor.ts';
 
@@ -113,6 +113,19 @@ export const ge = (a: TensorLike, b: TensorLike): Tensor => forward('ge', Bin.Ge
 export const lt = (a: TensorLike, b: TensorLike): Tensor => forward('lt', Bin.Lt, ...coerce('lt', a, b));
 /** @example le(tensor([1, 3]), 2) // [1, 0] */
 export const le = (a: TensorLike, b: TensorLike): Tensor => forward('le', Bin.Le, ...coerce('le', a, b));
+
+/**
+ * a + s·b for a number s, in one pass: the SGD-style step θ - α·g of inner loops. Linear in a
+ * and b: their gradients are g and s·g.
+ * @example addScaled(tensor([1, 2]), tensor([10, 20]), -0.5) // [-4, -8]
+ */
+export function addScaled(a: TensorLike, b: TensorLike, s: number): Tensor {
+  const [x, y] = coerce('addScaled', a, b);
+  if (!sameShape(x.shape, y.shape)) return add(x, mul(y, s)); // broadcasting: the composed path
+  const out = allocate(x.dtype, x.size);
+  kernels().axpy(x.data, y.data, s, out);
+  return record('addScaled', new Tensor(out, x.shape), [x, y], (g, needs) => [needs[0] ? g : null, needs[1] ? mul(g, s) : null]);
+}
 
 // ---- unary ----
 
