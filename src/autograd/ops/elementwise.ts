@@ -221,11 +221,6 @@ export function sign(x: Tensor): Tensor {
   return map(Un.Sign, x);
 }
 
-/** 1 where x > 0, else 0 (the derivative of relu). Not on the tape. */
-export function step(x: Tensor): Tensor {
-  return map(Un.Step, x);
-}
-
 /**
  * x * x
  * @example square(tensor([3])) // [9]
