@@ -26,6 +26,11 @@ export class AnomalyError extends MetagradError {
   override name = 'AnomalyError';
 }
 
+/** A tensor used after the tidy() that computed it released its elements. */
+export class DisposedError extends MetagradError {
+  override name = 'DisposedError';
+}
+
 /** A kernel backend that is missing, cannot start, or lacks a kernel. */
 export class BackendError extends MetagradError {
   override name = 'BackendError';

@@ -6,6 +6,7 @@ import { GradError, fmtShape } from '../errors.ts';
 import { sameShape } from './shape.ts';
 import { checkFinite, inBackwardOf, isAnomalyEnabled, setGradEnabled } from './tape.ts';
 import { Tensor, onesLike, zerosLike } from './tensor.ts';
+import { keep } from './tidy.ts';
 import { add } from './ops/elementwise.ts';
 import { sumTo } from './ops/reduce.ts';
 
@@ -155,7 +156,7 @@ export function backward(output: Tensor, gradOutput?: Tensor, options: Omit<Grad
   const prev = setGradEnabled(options.createGraph ?? false);
   try {
     leaves.forEach((leaf, i) => {
-      leaf.grad = leaf.grad ? add(leaf.grad, gs[i]) : gs[i];
+      leaf.grad = keep(leaf.grad ? add(leaf.grad, gs[i]) : gs[i]); // .grad outlives a tidy()
     });
   } finally {
     setGradEnabled(prev);

@@ -1,9 +1,9 @@
 // Tensor: a dense row-major typed array (float32 or float64), a shape, and an optional tape
 // Node saying which op made it. Creation functions live here too. Ops are attached as methods
 // in methods.ts so that this file imports no op (and no import cycle forms).
-import { DTypeError, GradError, ShapeError, fmtShape } from '../errors.ts';
+import { DTypeError, DisposedError, GradError, ShapeError, fmtShape } from '../errors.ts';
 import { Rng } from '../rng.ts';
-import type { DType, FloatArray } from '../kernels/types.ts';
+import type { Arena, DType, FloatArray } from '../kernels/types.ts';
 import { checkShape, sizeOf } from './shape.ts';
 import type { Node } from './tape.ts';
 
@@ -17,8 +17,8 @@ export interface TensorOptions {
 }
 
 export class Tensor {
-  /** The elements, row-major. Shared (not copied) by reshape. */
-  readonly data: FloatArray;
+  /** @internal The elements; null once the tidy() that made them has ended (see tidy.ts). */
+  _data: FloatArray | null;
   readonly shape: readonly number[];
   readonly dtype: DType;
   /** True for a leaf the user asked gradients of, and for every result computed from one. */
@@ -32,10 +32,26 @@ export class Tensor {
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(`Tensor: ${data.length} elements do not fill shape ${fmtShape(shape)}`);
     }
-    this.data = data;
+    this._data = data;
     this.shape = shape;
     this.dtype = data instanceof Float64Array ? 'float64' : 'float32';
     this.requiresGrad = requiresGrad;
+    if (tidyLog.open) tidyLog.made.push(this);
+  }
+
+  /** The elements, row-major. Shared (not copied) by reshape. */
+  get data(): FloatArray {
+    const d = this._data;
+    if (d === null) {
+      throw new DisposedError(`Tensor ${fmtShape(this.shape)} was released when the tidy() that computed it ended; ` +
+        'return it from the tidy function (or keep() it) to use it afterwards');
+    }
+    return d;
+  }
+
+  /** False once a tidy() has released this tensor's elements. */
+  get isDisposed(): boolean {
+    return this._data === null;
   }
 
   get size(): number {
@@ -102,7 +118,11 @@ const CARVE_MIN_BYTES = 64;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabOffset = 0;
 
-export function allocate(dtype: DType, n: number): FloatArray {
+/**
+ * Zeroed memory that no tidy() will reclaim: parameters, optimizer moments, running
+ * statistics — anything kept as a raw array rather than inside a Tensor.
+ */
+export function allocatePersistent(dtype: DType, n: number): FloatArray {
   const width = dtype === 'float64' ? 8 : 4;
   const bytes = n * width;
   if (bytes <= CARVE_MIN_BYTES || bytes > CARVE_MAX_BYTES) return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
@@ -114,6 +134,39 @@ export function allocate(dtype: DType, n: number): FloatArray {
   slabOffset += (bytes + 15) & ~15; // keep every view 16-byte aligned (8 suffices for Float64Array)
   return view;
 }
+
+/**
+ * Tensors made while a tidy() is open (the constructor logs them), and the arena that tidy
+ * carves their elements from. tidy.ts opens and closes it; allocate() and the constructor
+ * only read it, so this file imports nothing from tidy.ts.
+ */
+export const tidyLog: { open: boolean; made: Tensor[]; arena: Arena | null } = { open: false, made: [], arena: null };
+
+/**
+ * Zeroed memory for an op's result, to be wrapped in a Tensor at once. Inside a tidy() it is
+ * carved from the arena (the backend's own memory when it has one, so its kernels read and
+ * write it in place), and reclaimed when that tidy ends. `zeroed = false` skips clearing
+ * recycled memory, for a kernel that writes every element (GEMM, elementwise, broadcast).
+ */
+export function allocate(dtype: DType, n: number, zeroed = true): FloatArray {
+  const arena = tidyLog.arena;
+  if (arena !== null) {
+    const bytes = n * (dtype === 'float64' ? 8 : 4);
+    const at = arena.top;
+    if (at + bytes <= arena.end) {
+      arena.top = at + ((bytes + 15) & ~15);
+      const view = dtype === 'float64' ? new Float64Array(arena.buffer, at, n) : new Float32Array(arena.buffer, at, n);
+      if (zeroed) view.fill(0); // the arena is reused: earlier tidies left values here
+      return view;
+    }
+    arena.overflowBytes += bytes;
+  }
+  return allocatePersistent(dtype, n);
+}
+
+// A leaf created with requiresGrad is a parameter: it outlives any tidy() it is made in.
+const allocateFor = (dtype: DType, n: number, requiresGrad: boolean | undefined) =>
+  requiresGrad ? allocatePersistent(dtype, n) : allocate(dtype, n);
 
 function checkDType(op: string, dtype: unknown): DType {
   if (dtype === undefined) return 'float32';
@@ -167,7 +220,7 @@ export function tensor(data: NestedArray | FloatArray | ArrayLike<number>, optio
   if (sizeOf(shape) !== flat.length) {
     throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(shape)}`);
   }
-  const arr = allocate(dtype, flat.length);
+  const arr = allocateFor(dtype, flat.length, options.requiresGrad);
   for (let i = 0; i < flat.length; i++) arr[i] = flat[i];
   return new Tensor(arr, shape, options.requiresGrad ?? false);
 }
@@ -180,7 +233,7 @@ interface CreateOptions {
 /** A tensor of shape filled with value. @example full([2, 3], 7) */
 export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
   checkShape('full', shape);
-  const arr = allocate(checkDType('full', options.dtype), sizeOf(shape));
+  const arr = allocateFor(checkDType('full', options.dtype), sizeOf(shape), options.requiresGrad);
   if (value !== 0) arr.fill(value);
   return new Tensor(arr, [...shape], options.requiresGrad ?? false);
 }
@@ -222,7 +275,7 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
   }
   if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
-  const arr = allocate(checkDType('arange', options.dtype), n);
+  const arr = allocateFor(checkDType('arange', options.dtype), n, options.requiresGrad);
   for (let i = 0; i < n; i++) arr[i] = start + i * step;
   return new Tensor(arr, [n], options.requiresGrad ?? false);
 }
@@ -230,7 +283,7 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
 /** Identity matrix n x m (m defaults to n). @example eye(3) */
 export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
   checkShape('eye', [n, m]);
-  const arr = allocate(checkDType('eye', options.dtype), n * m);
+  const arr = allocateFor(checkDType('eye', options.dtype), n * m, options.requiresGrad);
   for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
   return new Tensor(arr, [n, m], options.requiresGrad ?? false);
 }

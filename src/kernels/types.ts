@@ -40,6 +40,19 @@ export interface ConvGeometry {
   outW: number;
 }
 
+/**
+ * A region tidy() carves tensors from by a bump pointer, between `top` and `end` bytes of
+ * `buffer`. A WASM backend lends its linear memory so its kernels read and write those tensors
+ * in place; `overflowBytes` counts what did not fit (it went to ordinary memory), so the next
+ * region can be larger.
+ */
+export interface Arena {
+  readonly buffer: ArrayBuffer;
+  top: number;
+  readonly end: number;
+  overflowBytes: number;
+}
+
 export interface Kernels {
   readonly name: BackendName;
   /** Names of the concrete kernels behind each entry, for reports (e.g. f32_gemm_4x8_wasmsimd). */
@@ -64,6 +77,13 @@ export interface Kernels {
   conv2dForward(x: FloatArray, w: FloatArray, o: number, g: ConvGeometry, out: FloatArray): void;
   /** out = a + s·b elementwise (a and b the same length), rounded as the array type does. */
   axpy(a: FloatArray, b: FloatArray, s: number, out: FloatArray): void;
+  /**
+   * Optional: lends a region of the backend's own memory to the outermost tidy(), which must
+   * closeArena() it when it ends; until then the backend does nothing that would move or
+   * detach that memory. null when it cannot lend one now.
+   */
+  openArena?(): Arena | null;
+  closeArena?(arena: Arena): void;
 }
 
 export type KernelName = 'gemm' | 'im2col' | 'col2im' | 'binary' | 'unary' | 'reduce' | 'broadcast' | 'conv2dForward' | 'axpy';

@@ -4,7 +4,7 @@
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
 import { Red, broadcastStrides, coalesce, stridesOf } from './js/strided.ts';
-import type { ConvGeometry, FloatArray, GemmArgs, Kernels } from './types.ts';
+import type { Arena, ConvGeometry, FloatArray, GemmArgs, Kernels } from './types.ts';
 
 /**
  * Multiply-adds below which a product runs on the JS twin. `npm run bench -- --suite crossover`
@@ -53,11 +53,21 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * First sizes of the memory lent to tidy(): the arena for tensors (32 MiB) and the staging area
+ * below it (4 MiB). Untouched pages cost no RAM; each grows after a tidy that outgrew it.
+ */
+export interface ArenaReserve {
+  arenaBytes?: number;
+  stagingBytes?: number;
+}
+
+/**
  * Wraps an instantiated kernel module as a Kernels backend. minMacs and minElements route
  * smaller f32 products and elementwise ops to the JS twins (tests pass 0 to exercise the WASM
  * kernels on every size).
  */
-export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS): Kernels {
+export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS,
+  reserve: ArenaReserve = {}): Kernels {
   const ex = instance.exports as unknown as KernelExports;
   for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im', 'f32_axpy'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
@@ -73,30 +83,80 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer); // grow detaches views
   }
 
-  /**
-   * Every kernel call's arena: the inputs, then room for `outputs` floats each (16-byte
-   * aligned, after the edge tile), then `scratchBytes`. Copies the inputs in; returns the byte
-   * offsets of the inputs, then the outputs, then the scratch.
-   */
-  function stage(inputs: readonly Float32Array[], outputs: readonly number[], scratchBytes = 0): number[] {
-    const offsets: number[] = [];
-    let at = EDGE_TILE_BYTES;
-    for (const a of inputs) {
-      offsets.push(at);
-      at += align16(a.length * 4);
+  // tidy()'s arena is lent from this memory: [arenaBegin, end of memory) while a tidy runs.
+  // Tensors there are read and written in place. Staging (operands from ordinary memory, the
+  // packing scratch) goes below arenaBegin, or above the arena's top; memory never grows while
+  // the arena is lent (growing would detach every tensor's view), so a call that fits in
+  // neither runs on the JS twin, and the next arena leaves room for it.
+  let lent: Arena | null = null;
+  let arenaBegin = 0;
+  let stagingReserve = reserve.stagingBytes ?? 1 << 22;
+  let arenaReserve = reserve.arenaBytes ?? 1 << 25;
+  let stagingDemand = 0;
+
+  function openArena(): Arena | null {
+    arenaBegin = Math.ceil((EDGE_TILE_BYTES + stagingReserve) / PAGE) * PAGE;
+    try {
+      ensureBytes(arenaBegin + arenaReserve);
+    } catch {
+      return null; // the runtime cannot grow this memory so far: tidy uses ordinary memory
     }
-    for (const n of outputs) {
-      offsets.push(at);
-      at += align16(n * 4);
+    lent = { buffer: memory.buffer, top: arenaBegin, end: memory.buffer.byteLength, overflowBytes: 0 };
+    return lent;
+  }
+
+  function closeArena(arena: Arena): void {
+    if (arena.overflowBytes > 0) arenaReserve = Math.max(2 * arenaReserve, arenaReserve + arena.overflowBytes);
+    if (stagingDemand > stagingReserve) stagingReserve = stagingDemand;
+    lent = null;
+  }
+
+  const resident = (a: FloatArray) => a.buffer === memory.buffer;
+
+  /**
+   * Places one kernel call's operands: an input or output already in this memory (a tidy()
+   * tensor) is used where it is; the others get room in the staging area (inputs copied in),
+   * followed by `scratchBytes`. Returns the byte offsets of the inputs, the outputs and the
+   * scratch, or null when the call must run on the JS twin (see above).
+   */
+  function stage(inputs: readonly Float32Array[], outputs: readonly Float32Array[], scratchBytes = 0): number[] | null {
+    let need = scratchBytes;
+    for (const a of inputs) if (!resident(a)) need += align16(a.length * 4);
+    for (const a of outputs) if (!resident(a)) need += align16(a.length * 4);
+    let at = EDGE_TILE_BYTES;
+    if (lent === null) {
+      ensureBytes(at + need);
+    } else if (at + need > arenaBegin) {
+      stagingDemand = Math.max(stagingDemand, at + need);
+      at = align16(lent.top);
+      if (at + need > memory.buffer.byteLength) return null;
+    }
+    const offsets: number[] = [];
+    for (const a of inputs) {
+      if (resident(a)) {
+        offsets.push(a.byteOffset);
+      } else {
+        offsets.push(at);
+        heap.set(a, at >> 2);
+        at += align16(a.length * 4);
+      }
+    }
+    for (const a of outputs) {
+      if (resident(a)) {
+        offsets.push(a.byteOffset);
+      } else {
+        offsets.push(at);
+        at += align16(a.length * 4);
+      }
     }
     offsets.push(at);
-    ensureBytes(at + scratchBytes);
-    inputs.forEach((a, i) => heap.set(a, offsets[i] >> 2));
     return offsets;
   }
 
-  /** Copies a kernel's output at byte offset `at` into `dst`. */
-  const fetch = (at: number, dst: Float32Array) => dst.set(heap.subarray(at >> 2, (at >> 2) + dst.length));
+  /** Copies a staged output at byte offset `at` back into `dst` (nothing when it was in place). */
+  function fetch(at: number, dst: Float32Array): void {
+    if (!resident(dst)) dst.set(heap.subarray(at >> 2, (at >> 2) + dst.length));
+  }
 
   function gemm(args: GemmArgs): void {
     const { batch, m, n, k, a, b, c } = args;
@@ -105,7 +165,12 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.gemm(args);
       return;
     }
-    const [aOff, bOff, cOff, scratch] = stage([a, b], [c.length], packA + ex.packBBytes(n));
+    const at = stage([a, b], [c], packA + ex.packBBytes(n));
+    if (at === null) {
+      jsKernels.gemm(args);
+      return;
+    }
+    const [aOff, bOff, cOff, scratch] = at;
     ex.f32_gemm(batch, args.transA ? 1 : 0, args.transB ? 1 : 0, m, n, k,
       aOff, args.strideA, bOff, args.strideB, cOff, scratch, scratch + packA);
     fetch(cOff, c);
@@ -134,7 +199,12 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
         return;
       }
     }
-    const [aOff, bOff, oOff] = stage([a, b], [n]);
+    const at = stage([a, b], [out]);
+    if (at === null) {
+      jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
+      return;
+    }
+    const [aOff, bOff, oOff] = at;
     if (simple) {
       ex.f32_binary(code, aOff, a.length === n ? 1 : 0, bOff, b.length === n ? 1 : 0, oOff, n);
     } else {
@@ -154,7 +224,12 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.unary(code, x, out);
       return;
     }
-    const [xOff, oOff] = stage([x], [n]);
+    const at = stage([x], [out]);
+    if (at === null) {
+      jsKernels.unary(code, x, out);
+      return;
+    }
+    const [xOff, oOff] = at;
     ex.f32_unary(code, xOff, oOff, n);
     fetch(oOff, out);
   }
@@ -176,7 +251,12 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       dims.unshift(1);
       os.unshift(0);
     }
-    const [xOff, oOff] = stage([x], [out.length]);
+    const at = stage([x], [out]);
+    if (at === null) {
+      jsKernels.reduce(code, x, shape, reduced, out);
+      return;
+    }
+    const [xOff, oOff] = at;
     heap.fill(0, oOff >> 2, (oOff >> 2) + out.length);
     ex.f32_sum3(xOff, oOff, dims[0], dims[1], dims[2], os[0], os[1], os[2]);
     fetch(oOff, out);
@@ -198,7 +278,12 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       dims.unshift(1);
       xs.unshift(0);
     }
-    const [xOff, oOff] = stage([x], [out.length]);
+    const at = stage([x], [out]);
+    if (at === null) {
+      jsKernels.broadcast(x, shape, out, outShape);
+      return;
+    }
+    const [xOff, oOff] = at;
     ex.f32_broadcast3(xOff, xs[0], xs[1], xs[2], oOff, dims[0], dims[1], dims[2]);
     fetch(oOff, out);
   }
@@ -210,7 +295,12 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.im2col(x, g, cols);
       return;
     }
-    const [xOff, cOff] = stage([x], [cols.length]);
+    const at = stage([x], [cols]);
+    if (at === null) {
+      jsKernels.im2col(x, g, cols);
+      return;
+    }
+    const [xOff, cOff] = at;
     ex.f32_im2col(xOff, cOff, ...geometryArgs(g));
     fetch(cOff, cols);
   }
@@ -220,7 +310,12 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.col2im(cols, g, x);
       return;
     }
-    const [cOff, xOff] = stage([cols], [x.length]);
+    const at = stage([cols], [x]);
+    if (at === null) {
+      jsKernels.col2im(cols, g, x);
+      return;
+    }
+    const [cOff, xOff] = at;
     ex.f32_col2im(cOff, xOff, ...geometryArgs(g));
     fetch(xOff, x);
   }
@@ -233,7 +328,14 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     }
     const k = g.c * g.kh * g.kw;
     const l = g.outH * g.outW;
-    const [xOff, wOff, colsOff, outOff, scratch] = stage([x, w], [g.n * k * l, out.length], packA + ex.packBBytes(l));
+    const colsBytes = align16(g.n * k * l * 4);
+    const at = stage([x, w], [out], colsBytes + packA + ex.packBBytes(l));
+    if (at === null) {
+      jsKernels.conv2dForward(x, w, o, g, out);
+      return;
+    }
+    const [xOff, wOff, outOff, colsOff] = at;
+    const scratch = colsOff + colsBytes;
     ex.f32_im2col(xOff, colsOff, ...geometryArgs(g));
     ex.f32_gemm(g.n, 0, 0, o, l, k, wOff, 0, colsOff, k * l, outOff, scratch, scratch + packA);
     fetch(outOff, out);
@@ -244,7 +346,12 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.axpy(a, b, s, out);
       return;
     }
-    const [aOff, bOff, oOff] = stage([a, b], [out.length]);
+    const at = stage([a, b], [out]);
+    if (at === null) {
+      jsKernels.axpy(a, b, s, out);
+      return;
+    }
+    const [aOff, bOff, oOff] = at;
     ex.f32_axpy(aOff, bOff, s, oOff, out.length);
     fetch(oOff, out);
   }
@@ -271,5 +378,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     unary,
     reduce,
     broadcast,
+    openArena,
+    closeArena,
   };
 }

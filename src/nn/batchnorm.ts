@@ -7,7 +7,7 @@
 //   'auto'    — PyTorch's behaviour: batch statistics in train(), running ones in eval().
 // Running averages are updated whenever batch statistics are used in training mode.
 import { MetagradError, ShapeError, fmtShape } from '../errors.ts';
-import { Tensor, allocate, type DType } from '../autograd/tensor.ts';
+import { Tensor, allocatePersistent, type DType } from '../autograd/tensor.ts';
 import { add, div, mul, sqrt, sub } from '../autograd/ops/elementwise.ts';
 import { mean, reshape } from '../autograd/ops/reduce.ts';
 import { noGrad } from '../autograd/tape.ts';
@@ -37,7 +37,7 @@ abstract class BatchNorm extends Module {
     }
     const dtype = options.dtype ?? 'float32';
     const filled = (v: number) => {
-      const d = allocate(dtype, numFeatures);
+      const d = allocatePersistent(dtype, numFeatures);
       d.fill(v);
       return new Tensor(d, [numFeatures]);
     };

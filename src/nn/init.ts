@@ -2,7 +2,7 @@
 // [out, in, ...kernel], fanIn = in * prod(kernel), fanOut = out * prod(kernel).
 import { MetagradError } from '../errors.ts';
 import { Rng } from '../rng.ts';
-import { Tensor, allocate, type DType } from '../autograd/tensor.ts';
+import { Tensor, allocatePersistent, type DType } from '../autograd/tensor.ts';
 import { sizeOf } from '../autograd/shape.ts';
 
 export type InitName = 'uniform' | 'xavierUniform' | 'xavierNormal' | 'kaimingUniform' | 'kaimingNormal' | 'zeros' | 'default';
@@ -14,7 +14,7 @@ export function fans(shape: readonly number[]): [number, number] {
 }
 
 function filled(shape: readonly number[], dtype: DType, draw: () => number): Tensor {
-  const data = allocate(dtype, sizeOf(shape));
+  const data = allocatePersistent(dtype, sizeOf(shape));
   for (let i = 0; i < data.length; i++) data[i] = draw();
   return new Tensor(data, [...shape]);
 }
@@ -78,7 +78,7 @@ export function initWeight(name: InitName, shape: readonly number[], rng: Rng, d
     case 'xavierNormal': return xavierNormal(shape, rng, 1, dtype);
     case 'kaimingUniform': return kaimingUniform(shape, rng, dtype);
     case 'kaimingNormal': return kaimingNormal(shape, rng, dtype);
-    case 'zeros': return new Tensor(allocate(dtype, sizeOf(shape)), [...shape]);
+    case 'zeros': return new Tensor(allocatePersistent(dtype, sizeOf(shape)), [...shape]);
     default: throw new MetagradError(`init: unknown initializer '${String(name)}'`);
   }
 }

@@ -1,7 +1,7 @@
 // Optimizers update parameter tensors in place (their .data), from explicit gradients or from
 // .grad. State dicts hold plain tensors so they can go into a safetensors checkpoint.
 import { MetagradError, ShapeError, fmtShape } from '../errors.ts';
-import { Tensor, allocate } from '../autograd/tensor.ts';
+import { Tensor, allocatePersistent } from '../autograd/tensor.ts';
 
 abstract class Optimizer {
   stepCount = 0;
@@ -33,7 +33,7 @@ abstract class Optimizer {
 
   /** One zeroed buffer per parameter (momentum, moments). */
   protected slots(): Tensor['data'][] {
-    return this.params.map((p) => allocate(p.dtype, p.size));
+    return this.params.map((p) => allocatePersistent(p.dtype, p.size));
   }
 
   /** Step count and per-parameter buffers as named tensors. */

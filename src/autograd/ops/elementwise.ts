@@ -22,7 +22,7 @@ export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tenso
 
 function forward(op: string, code: Bin, a: Tensor, b: Tensor): Tensor {
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = allocate(a.dtype, sizeOf(shape));
+  const out = allocate(a.dtype, sizeOf(shape), false);
   kernels().binary(code, a.data, a.shape, b.data, b.shape, out, shape);
   return new Tensor(out, shape);
 }
@@ -122,7 +122,7 @@ export const le = (a: TensorLike, b: TensorLike): Tensor => forward('le', Bin.Le
 export function addScaled(a: TensorLike, b: TensorLike, s: number): Tensor {
   const [x, y] = coerce('addScaled', a, b);
   if (!sameShape(x.shape, y.shape)) return add(x, mul(y, s)); // broadcasting: the composed path
-  const out = allocate(x.dtype, x.size);
+  const out = allocate(x.dtype, x.size, false);
   kernels().axpy(x.data, y.data, s, out);
   return record('addScaled', new Tensor(out, x.shape), [x, y], (g, needs) => [needs[0] ? g : null, needs[1] ? mul(g, s) : null]);
 }
@@ -130,7 +130,7 @@ export function addScaled(a: TensorLike, b: TensorLike, s: number): Tensor {
 // ---- unary ----
 
 function map(code: Un, x: Tensor): Tensor {
-  const out = allocate(x.dtype, x.size);
+  const out = allocate(x.dtype, x.size, false);
   kernels().unary(code, x.data, out);
   return new Tensor(out, x.shape);
 }

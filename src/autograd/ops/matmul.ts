@@ -15,7 +15,7 @@ function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [
   if (sizeOf(own) === 1) return [x.data, 0];
   const padded = [...new Array(batch.length - own.length).fill(1), ...own];
   if (sameShape(padded, batch)) return [x.data, rows * cols];
-  const full = allocate(x.dtype, sizeOf(batch) * rows * cols);
+  const full = allocate(x.dtype, sizeOf(batch) * rows * cols, false);
   kernels().broadcast(x.data, x.shape, full, [...batch, rows, cols]);
   return [full, rows * cols];
 }
@@ -44,7 +44,7 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
   const batchSize = sizeOf(batch);
   const [aData, strideA] = batchOperand(a, batch, ar, ac);
   const [bData, strideB] = batchOperand(b, batch, br, bc);
-  const c = allocate(a.dtype, batchSize * m * n);
+  const c = allocate(a.dtype, batchSize * m * n, false);
   kernels().gemm({ batch: batchSize, m, n, k, transA, transB, a: aData, strideA, b: bData, strideB, c });
   const out = new Tensor(c, [...batch, m, n]);
   return record('matmul', out, [a, b], (g, needs) => {

@@ -38,7 +38,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
     throw new ShapeError(`broadcastTo: cannot broadcast ${fmtShape(x.shape)} to ${fmtShape(shape)}`);
   }
   if (sameShape(x.shape, target)) return x;
-  const out = allocate(x.dtype, sizeOf(target));
+  const out = allocate(x.dtype, sizeOf(target), false);
   kernels().broadcast(x.data, x.shape, out, target);
   return record('broadcastTo', new Tensor(out, target), [x], (g) => [sumTo(g, x.shape)]);
 }
