@@ -5,6 +5,7 @@
 //   RMAML's inner-rate rule: α += α₀ Σ_i ∇L_val(θ_i')ᵀ ∇L_train(θ) after each outer step.
 import { MetagradError } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
+import { tidy } from '../autograd/tidy.ts';
 import { add, div } from '../autograd/ops/elementwise.ts';
 import { broadcastTo, mean, sum } from '../autograd/ops/reduce.ts';
 import { stack } from '../autograd/ops/slice.ts';
@@ -106,14 +107,17 @@ export class MAML implements Learner {
 
   metaGradient(tasks: readonly TaskData[]): MetaGradient {
     if (tasks.length === 0) throw new MetagradError('MAML.metaGradient: empty meta-batch');
-    const { loss, taskLosses } = this.batchTasks && canBatch(this.model, this.lossName, tasks)
-      ? this.metaLossBatched(tasks) : this.metaLossLooped(tasks);
-    const hyper = this.hyperLr ? [...this.rates.values()] : [];
-    const all = grad(loss, [...this.metaParameters(), ...hyper], { allowUnused: true });
-    const grads = all.slice(0, all.length - hyper.length);
-    // dL/dα = -(1/T) Σ_i ∇L_val(θ_i')ᵀ∇L_train(θ), so RMAML's α += α₀ Σ_i (...) is α -= α₀·T·dL/dα
-    this.lastRateGrad = hyper.length ? all[all.length - 1].item() * tasks.length : 0;
-    return { loss: loss.item(), grads, taskLosses };
+    // The meta-step's intermediates live in tidy()'s recycled arena; only the gradients leave.
+    return tidy(() => {
+      const { loss, taskLosses } = this.batchTasks && canBatch(this.model, this.lossName, tasks)
+        ? this.metaLossBatched(tasks) : this.metaLossLooped(tasks);
+      const hyper = this.hyperLr ? [...this.rates.values()] : [];
+      const all = grad(loss, [...this.metaParameters(), ...hyper], { allowUnused: true });
+      const grads = all.slice(0, all.length - hyper.length);
+      // dL/dα = -(1/T) Σ_i ∇L_val(θ_i')ᵀ∇L_train(θ), so RMAML's α += α₀ Σ_i (...) is α -= α₀·T·dL/dα
+      this.lastRateGrad = hyper.length ? all[all.length - 1].item() * tasks.length : 0;
+      return { loss: loss.item(), grads, taskLosses };
+    });
   }
 
   /** The reference: one inner loop and one query loss per task. */

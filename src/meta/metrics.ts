@@ -3,6 +3,7 @@
 import { MetagradError } from '../errors.ts';
 import type { Rng } from '../rng.ts';
 import { noGrad } from '../autograd/tape.ts';
+import { tidy } from '../autograd/tidy.ts';
 import type { TaskFamily, Task } from '../envs/task.ts';
 import type { Learner } from './learner.ts';
 import { lossFn } from './learner.ts';
@@ -75,12 +76,14 @@ export function evaluate(learner: Learner, family: TaskFamily, options: EvalOpti
   for (const task of tasks) {
     const support = task.sample(rng, shots);
     const query = task.sample(rng, querySize);
-    let params = theta;
-    for (let s = 0; s <= steps; s++) {
-      if (s > 0) params = learner.adapt(params, support, 1);
-      const p = params;
-      perTask[s].push(noGrad(() => loss(learner.model.call(query.x, p), query.y).item()));
-    }
+    tidy(() => { // one task's adapted weights and predictions, in recycled memory
+      let params = theta;
+      for (let s = 0; s <= steps; s++) {
+        if (s > 0) params = learner.adapt(params, support, 1);
+        const p = params;
+        perTask[s].push(noGrad(() => loss(learner.model.call(query.x, p), query.y).item()));
+      }
+    });
   }
   const sums = perTask.map((l) => summarize(l, alpha));
   return {

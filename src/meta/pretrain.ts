@@ -3,6 +3,7 @@
 import { grad } from '../autograd/grad.ts';
 import { add, div } from '../autograd/ops/elementwise.ts';
 import { Tensor } from '../autograd/tensor.ts';
+import { tidy } from '../autograd/tidy.ts';
 import type { Module } from '../nn/module.ts';
 import { PlainSGDLearner, joined, type LossName, type MetaGradient, type TaskData } from './learner.ts';
 
@@ -20,15 +21,17 @@ export class Pretrain extends PlainSGDLearner {
   }
 
   metaGradient(tasks: readonly TaskData[]): MetaGradient {
-    let total: Tensor | null = null;
-    const taskLosses: number[] = [];
-    for (const t of tasks) {
-      const b = joined(t);
-      const l = this.loop.loss(this.model.call(b.x), b.y);
-      taskLosses.push(l.item());
-      total = total ? add(total, l) : l;
-    }
-    const loss = div(total!, tasks.length);
-    return { loss: loss.item(), grads: grad(loss, this.metaParameters()), taskLosses };
+    return tidy(() => {
+      let total: Tensor | null = null;
+      const taskLosses: number[] = [];
+      for (const t of tasks) {
+        const b = joined(t);
+        const l = this.loop.loss(this.model.call(b.x), b.y);
+        taskLosses.push(l.item());
+        total = total ? add(total, l) : l;
+      }
+      const loss = div(total!, tasks.length);
+      return { loss: loss.item(), grads: grad(loss, this.metaParameters()), taskLosses };
+    });
   }
 }

@@ -4,6 +4,7 @@
 import { MetagradError } from '../errors.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
+import { tidy } from '../autograd/tidy.ts';
 import type { Module } from '../nn/module.ts';
 import { sub } from '../autograd/ops/elementwise.ts';
 import { broadcastTo, mean, sum } from '../autograd/ops/reduce.ts';
@@ -34,7 +35,9 @@ export class Reptile extends PlainSGDLearner {
   }
 
   metaGradient(tasks: readonly TaskData[]): MetaGradient {
-    return this.batchTasks && canBatch(this.model, this.lossName, tasks) ? this.metaGradientBatched(tasks) : this.metaGradientLooped(tasks);
+    // intermediates in tidy()'s recycled arena; the returned gradients leave it
+    return tidy(() => this.batchTasks && canBatch(this.model, this.lossName, tasks)
+      ? this.metaGradientBatched(tasks) : this.metaGradientLooped(tasks));
   }
 
   /**
