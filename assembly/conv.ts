@@ -16,6 +16,34 @@ function hi(kj: i32, w: i32, stride: i32, pad: i32, outW: i32): i32 {
   return t < 0 ? 0 : min(outW, t / stride + 1);
 }
 
+// Rows here are short (14-28 floats in few-shot nets), where a bulk-memory call costs more
+// than the copy: those move by v128 (SIMD builds) and f32 loads and stores in line.
+const BULK_BYTES: usize = 256;
+
+// @ts-ignore: decorator
+@inline
+function copyRow(dst: usize, src: usize, bytes: usize): void {
+  if (bytes >= BULK_BYTES) {
+    memory.copy(dst, src, bytes);
+    return;
+  }
+  let q: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; q + 16 <= bytes; q += 16) v128.store(dst + q, v128.load(src + q));
+  for (; q < bytes; q += 4) store<f32>(dst + q, load<f32>(src + q));
+}
+
+// @ts-ignore: decorator
+@inline
+function zeroRow(dst: usize, bytes: usize): void {
+  if (bytes >= BULK_BYTES) {
+    memory.fill(dst, 0, bytes);
+    return;
+  }
+  let q: usize = 0;
+  if (ASC_FEATURE_SIMD) for (; q + 16 <= bytes; q += 16) v128.store(dst + q, i32x4.splat(0));
+  for (; q < bytes; q += 4) store<f32>(dst + q, 0);
+}
+
 /** x [n, c, h, w] -> cols [n, c*kh*kw, outH*outW]; out-of-image taps are 0. */
 export function f32_im2col(x: usize, cols: usize, n: i32, c: i32, h: i32, w: i32, kh: i32, kw: i32,
   strideH: i32, strideW: i32, padH: i32, padW: i32, outH: i32, outW: i32): void {
@@ -31,13 +59,13 @@ export function f32_im2col(x: usize, cols: usize, n: i32, c: i32, h: i32, w: i32
           for (let oy = 0; oy < outH; oy++) {
             const iy = oy * strideH - padH + ki;
             if (iy < 0 || iy >= h) {
-              memory.fill(o, 0, rowBytes);
+              zeroRow(o, rowBytes);
             } else {
-              if (l > 0) memory.fill(o, 0, <usize>l << 2);
-              if (r < outW) memory.fill(o + (<usize>r << 2), 0, <usize>(outW - r) << 2);
+              if (l > 0) zeroRow(o, <usize>l << 2);
+              if (r < outW) zeroRow(o + (<usize>r << 2), <usize>(outW - r) << 2);
               const src = xc + (<usize>(iy * w - padW + kj) << 2); // input of output column 0
               if (strideW == 1) {
-                memory.copy(o + (<usize>l << 2), src + (<usize>l << 2), <usize>(r - l) << 2);
+                copyRow(o + (<usize>l << 2), src + (<usize>l << 2), <usize>(r - l) << 2);
               } else {
                 for (let ox = l; ox < r; ox++) store<f32>(o + (<usize>ox << 2), load<f32>(src + (<usize>(ox * strideW) << 2)));
               }

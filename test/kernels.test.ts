@@ -218,15 +218,16 @@ test('broadcast copies equal the JS twin', () => {
   }
 });
 
-test('WASM im2col and col2im equal the JS twins (padding, strides, odd sizes)', () => {
-  const kern = rawKernels('simd');
+test('WASM im2col and col2im equal the JS twins (padding, strides, odd sizes, short and long rows)', () => {
   const rng = new Rng(13);
-  for (const g0 of [
+  for (const build of ['simd', 'scalar'] as const) for (const g0 of [
     { n: 2, c: 3, h: 5, w: 4, kh: 3, kw: 2, strideH: 2, strideW: 1, padH: 1, padW: 1 },
     { n: 1, c: 1, h: 7, w: 7, kh: 3, kw: 3, strideH: 3, strideW: 2, padH: 0, padW: 2 },
     { n: 3, c: 2, h: 6, w: 9, kh: 1, kw: 4, strideH: 1, strideW: 3, padH: 0, padW: 0 },
     { n: 2, c: 4, h: 14, w: 14, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1 },
+    { n: 1, c: 2, h: 3, w: 70, kh: 3, kw: 5, strideH: 1, strideW: 1, padH: 1, padW: 2 }, // rows of 70: the bulk copy
   ]) {
+    const kern = rawKernels(build);
     const g: ConvGeometry = { ...g0, outH: Math.floor((g0.h + 2 * g0.padH - g0.kh) / g0.strideH) + 1, outW: Math.floor((g0.w + 2 * g0.padW - g0.kw) / g0.strideW) + 1 };
     const x = randomF32(g.n * g.c * g.h * g.w, rng);
     const colsLen = g.n * g.c * g.kh * g.kw * g.outH * g.outW;
@@ -234,13 +235,13 @@ test('WASM im2col and col2im equal the JS twins (padding, strides, odd sizes)', 
     const want = new Float32Array(colsLen);
     kern.im2col(x, g, got);
     jsKernels.im2col(x, g, want);
-    assert.equal(Array.from(got), Array.from(want), `im2col ${JSON.stringify(g0)}`);
+    assert.equal(Array.from(got), Array.from(want), `im2col ${build} ${JSON.stringify(g0)}`);
     const y = randomF32(colsLen, rng);
     const back = new Float32Array(x.length).fill(NaN);
     const backJs = new Float32Array(x.length);
     kern.col2im(y, g, back);
     jsKernels.col2im(y, g, backJs);
-    assert.equal(Array.from(back), Array.from(backJs), `col2im ${JSON.stringify(g0)}`);
+    assert.equal(Array.from(back), Array.from(backJs), `col2im ${build} ${JSON.stringify(g0)}`);
   }
 });
 
