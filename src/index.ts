@@ -65,3 +65,5 @@ export { summarize, evaluate } from './meta/metrics.ts';
 export type { Summary, EvalOptions, EvalResult } from './meta/metrics.ts';
 export { metaTrain } from './meta/train.ts';
 export type { MetaTrainOptions } from './meta/train.ts';
+export { parallelTasks, startTaskWorker } from './meta/parallel.ts';
+export type { ParallelOptions, ParallelLearner, TaskWorkerInit } from './meta/parallel.ts';

@@ -47,7 +47,8 @@ export class MAML implements Learner {
   /** The inner rate; a tensor on the tape when learned or adjusted by the hypergradient rule. */
   private readonly rates = new Map<string, Tensor>();
   private readonly fixedLr: number;
-  private readonly hyperLr: number;
+  /** RMAML's step size for the inner rate's hypergradient rule (0: off). */
+  readonly innerLrHypergradient: number;
   private readonly loop: InnerLoop;
   private lastRateGrad = 0;
   private readonly lossName: LossName;
@@ -58,12 +59,12 @@ export class MAML implements Learner {
     this.innerSteps = options.innerSteps ?? 1;
     this.firstOrder = options.firstOrder ?? false;
     this.learnInnerLr = options.learnInnerLr ?? 'fixed';
-    this.hyperLr = options.innerLrHypergradient ?? 0;
+    this.innerLrHypergradient = options.innerLrHypergradient ?? 0;
     this.lossName = options.loss ?? 'mse';
     this.batchTasks = options.batchTasks ?? true;
     if (!Number.isInteger(this.innerSteps) || this.innerSteps < 0) throw new MetagradError(`MAML: innerSteps must be an integer >= 0, got ${options.innerSteps}`);
     if (!Number.isFinite(this.fixedLr) || this.fixedLr < 0) throw new MetagradError(`MAML: innerLr must be a finite number >= 0, got ${options.innerLr}`);
-    if (this.hyperLr && this.learnInnerLr !== 'fixed') throw new MetagradError(`MAML: innerLrHypergradient adjusts a fixed inner rate; it cannot combine with learnInnerLr '${this.learnInnerLr}'`);
+    if (this.innerLrHypergradient && this.learnInnerLr !== 'fixed') throw new MetagradError(`MAML: innerLrHypergradient adjusts a fixed inner rate; it cannot combine with learnInnerLr '${this.learnInnerLr}'`);
     const all = model.namedParameters().map(([n]) => n);
     this.adapted = options.adapt ?? all;
     for (const n of this.adapted) if (!all.includes(n)) throw new MetagradError(`MAML: adapt names '${n}', which is not a parameter of the model (${all.join(', ')})`);
@@ -71,7 +72,7 @@ export class MAML implements Learner {
 
     const params = model.paramMap();
     const dtype = params.get(this.adapted[0] ?? '')?.dtype ?? 'float32';
-    if (this.learnInnerLr !== 'fixed' || this.hyperLr) {
+    if (this.learnInnerLr !== 'fixed' || this.innerLrHypergradient) {
       for (const n of this.adapted) {
         const key = this.learnInnerLr === 'parameter' ? n : this.learnInnerLr === 'layer' ? layerOf(n) : 'all';
         if (this.rates.has(key) && this.learnInnerLr !== 'parameter') continue;
@@ -111,7 +112,7 @@ export class MAML implements Learner {
     return tidy(() => {
       const { loss, taskLosses } = this.batchTasks && canBatch(this.model, this.lossName, tasks)
         ? this.metaLossBatched(tasks) : this.metaLossLooped(tasks);
-      const hyper = this.hyperLr ? [...this.rates.values()] : [];
+      const hyper = this.innerLrHypergradient ? [...this.rates.values()] : [];
       const all = grad(loss, [...this.metaParameters(), ...hyper], { allowUnused: true });
       const grads = all.slice(0, all.length - hyper.length);
       // dL/dα = -(1/T) Σ_i ∇L_val(θ_i')ᵀ∇L_train(θ), so RMAML's α += α₀ Σ_i (...) is α -= α₀·T·dL/dα
@@ -153,9 +154,9 @@ export class MAML implements Learner {
   }
 
   afterStep(): void {
-    if (!this.hyperLr) return;
+    if (!this.innerLrHypergradient) return;
     const rate = this.rates.get('all')!;
-    rate.data[0] = Math.max(0, rate.data[0] - this.hyperLr * this.lastRateGrad);
+    rate.data[0] = Math.max(0, rate.data[0] - this.innerLrHypergradient * this.lastRateGrad);
   }
 
   extraState(): Record<string, Tensor> {

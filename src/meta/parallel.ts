@@ -1,0 +1,320 @@
+// Data-parallel meta-steps: a meta-batch split into contiguous shards, one per thread, the
+// caller's included. Each worker holds its own copy of the learner (built by the same code from
+// a spec), receives the meta-parameters and its shard's task data through a SharedArrayBuffer,
+// and writes back its shard's mean loss, task losses and gradients; the caller weighs the
+// shards by their task counts. No Node built-ins: the caller supplies spawn() (a Node
+// worker_threads Worker, or a Web Worker) running a script that calls startTaskWorker.
+// The caller blocks in Atomics.wait: fine in Node and in a worker, not on a browser's main thread.
+import { MetagradError } from '../errors.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import type { WorkerLike } from '../kernels/threads.ts';
+import type { Module, ParamMap } from '../nn/module.ts';
+import type { Batch } from '../envs/task.ts';
+import type { AdaptOptions, Learner, MetaGradient, TaskData } from './learner.ts';
+import { MAML } from './maml.ts';
+
+export interface ParallelOptions {
+  /** Starts one worker running a script that passes its first message to startTaskWorker. */
+  spawn: () => WorkerLike;
+  /** Threads in all, the caller's included (default 2). */
+  threads?: number;
+  /** Handed to each worker's makeLearner (a run config, say); must survive structured cloning. */
+  spec?: unknown;
+  /** How long to wait for the workers to build their learners (default 30 s). */
+  startTimeoutMs?: number;
+}
+
+export interface TaskWorkerInit {
+  buffer: SharedArrayBuffer;
+  spec: unknown;
+  /** Sizes of the caller's meta-parameters then extra state, which the worker's must match. */
+  sizes: number[];
+}
+
+// Control words (Int32) before the payload (Float64): SEQ bumped by the caller to post a shard;
+// DONE set by the worker to the SEQ it finished; READY 1 once the learner is built, 2 if that
+// failed; STATUS 0 ok, 1 the payload holds an error message.
+const SEQ = 0;
+const DONE = 1;
+const READY = 2;
+const STATUS = 3;
+const HEADER_BYTES = 64;
+const MAX_BYTES = 1 << 30;
+const SPIN_MS = 2;
+
+const stateOf = (learner: Learner): Tensor[] => [...learner.metaParameters(), ...Object.values(learner.extraState?.() ?? {})];
+
+function newBuffer(bytes: number): SharedArrayBuffer {
+  const init = HEADER_BYTES + bytes;
+  // Growable where the runtime allows (ES2024); otherwise one buffer as large as it may get.
+  const sab = new (SharedArrayBuffer as unknown as new (n: number, o: object) => SharedArrayBuffer)(init, { maxByteLength: MAX_BYTES });
+  return (sab as unknown as { growable?: boolean }).growable ? sab : new SharedArrayBuffer(Math.max(init, 1 << 26));
+}
+
+function ensurePayload(sab: SharedArrayBuffer, floats: number): void {
+  const bytes = HEADER_BYTES + floats * 8;
+  if (sab.byteLength >= bytes) return;
+  const g = sab as unknown as { growable?: boolean; grow(n: number): void };
+  if (!g.growable || bytes > MAX_BYTES) {
+    throw new MetagradError(`parallelTasks: a shard needs ${(bytes / 2 ** 20).toFixed(1)} MiB of shared memory, more than the ${(sab.byteLength / 2 ** 20).toFixed(0)} MiB available`);
+  }
+  g.grow(Math.max(bytes, Math.min(MAX_BYTES, 2 * sab.byteLength)));
+}
+
+const batchTensors = (t: TaskData): Tensor[] => [t.support.x, t.support.y, t.query.x, t.query.y];
+const taskFloats = (t: TaskData) => batchTensors(t).reduce((s, x) => s + 2 + x.ndim + x.size, 0);
+
+/** Writes state values, then each task's four tensors as dtype, ndim, dims, values. */
+function writeJob(p: Float64Array, state: readonly Tensor[], tasks: readonly TaskData[]): void {
+  let at = 0;
+  p[at++] = tasks.length;
+  for (const t of state) {
+    p.set(t.data, at);
+    at += t.size;
+  }
+  for (const task of tasks) {
+    for (const x of batchTensors(task)) {
+      p[at++] = x.dtype === 'float64' ? 1 : 0;
+      p[at++] = x.ndim;
+      for (const d of x.shape) p[at++] = d;
+      p.set(x.data, at);
+      at += x.size;
+    }
+  }
+}
+
+function readTasks(p: Float64Array, at: number, n: number): TaskData[] {
+  const read = (): Tensor => {
+    const f64 = p[at++] === 1;
+    const ndim = p[at++];
+    const shape: number[] = [];
+    let size = 1;
+    for (let i = 0; i < ndim; i++) {
+      shape.push(p[at++]);
+      size *= shape[i];
+    }
+    const data = f64 ? new Float64Array(size) : new Float32Array(size);
+    data.set(p.subarray(at, at + size));
+    at += size;
+    return new Tensor(data, shape);
+  };
+  return Array.from({ length: n }, () => {
+    const support: Batch = { x: read(), y: read() };
+    return { support, query: { x: read(), y: read() } };
+  });
+}
+
+function writeError(sab: SharedArrayBuffer, e: unknown): void {
+  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const p = new Float64Array(sab, HEADER_BYTES);
+  const n = Math.min(msg.length, p.length - 1);
+  p[0] = n;
+  for (let i = 0; i < n; i++) p[1 + i] = msg.charCodeAt(i);
+}
+
+function readError(sab: SharedArrayBuffer): string {
+  const p = new Float64Array(sab, HEADER_BYTES);
+  return String.fromCharCode(...Array.from(p.subarray(1, 1 + p[0])));
+}
+
+/**
+ * A worker's whole life: build the learner, then run posted shards forever.
+ * @example
+ * // worker script: parentPort.once('message', (init) => startTaskWorker(init, (spec) => buildLearner(spec)));
+ */
+export function startTaskWorker(init: TaskWorkerInit, makeLearner: (spec: unknown) => Learner): void {
+  const ctl = new Int32Array(init.buffer, 0, HEADER_BYTES / 4);
+  let seen = Atomics.load(ctl, SEQ);
+  let learner: Learner;
+  let state: Tensor[];
+  try {
+    learner = makeLearner(init.spec);
+    state = stateOf(learner);
+    const mine = state.map((t) => t.size);
+    if (mine.join() !== init.sizes.join()) {
+      throw new MetagradError(`startTaskWorker: this worker's learner has state of sizes [${mine}], the caller's [${init.sizes}]; build it the same way`);
+    }
+  } catch (e) {
+    writeError(init.buffer, e);
+    Atomics.store(ctl, READY, 2);
+    Atomics.notify(ctl, READY);
+    return;
+  }
+  Atomics.store(ctl, READY, 1);
+  Atomics.notify(ctl, READY);
+  for (;;) {
+    // Spin a while before sleeping: the caller's optimizer step and task sampling come
+    // between two shards, and a futex wake-up costs 50-100 us (measured here).
+    const spinUntil = performance.now() + SPIN_MS;
+    while (Atomics.load(ctl, SEQ) === seen && performance.now() < spinUntil);
+    Atomics.wait(ctl, SEQ, seen);
+    seen = Atomics.load(ctl, SEQ);
+    try {
+      const p = new Float64Array(init.buffer, HEADER_BYTES);
+      const n = p[0];
+      let at = 1;
+      for (const t of state) {
+        t.data.set(p.subarray(at, at + t.size));
+        at += t.size;
+      }
+      const r = learner.metaGradient(readTasks(p, at, n));
+      at = 0;
+      p[at++] = r.loss;
+      p.set(r.taskLosses, at);
+      at += r.taskLosses.length;
+      for (const g of r.grads) {
+        p.set(g.data, at);
+        at += g.size;
+      }
+      Atomics.store(ctl, STATUS, 0);
+    } catch (e) {
+      writeError(init.buffer, e);
+      Atomics.store(ctl, STATUS, 1);
+    }
+    Atomics.store(ctl, DONE, seen);
+    Atomics.notify(ctl, DONE);
+  }
+}
+
+/** A Learner whose meta-steps run on several threads; dispose() stops the workers. */
+export interface ParallelLearner extends Learner {
+  readonly threads: number;
+  dispose(): void;
+}
+
+/**
+ * Splits every meta-batch over `threads` threads (the caller's included). For learners whose
+ * meta-loss is the mean over tasks (every built-in one); the result equals one thread's up to
+ * the order of the additions. In Node the worker script for the command line's learners is the
+ * package's dist/task-worker.js; write your own with startTaskWorker for other learners.
+ * @example
+ * // import { Worker } from 'node:worker_threads';
+ * // const p = parallelTasks(learner, { spawn: () => new Worker('my-task-worker.js'), spec: config });
+ * // metaTrain({ learner: p, ... }); p.dispose();
+ */
+export function parallelTasks(learner: Learner, options: ParallelOptions): ParallelLearner {
+  const threads = options.threads ?? 2;
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new MetagradError(`parallelTasks: threads must be an integer from 1 to 64, got ${threads}`);
+  if (typeof SharedArrayBuffer === 'undefined') throw new MetagradError('parallelTasks: this runtime has no SharedArrayBuffer (in browsers: cross-origin isolation)');
+  if (learner instanceof MAML && learner.innerLrHypergradient) {
+    throw new MetagradError('parallelTasks: RMAML\'s inner-rate hypergradient needs every task\'s gradient on one thread; run it with threads = 1');
+  }
+  const state = stateOf(learner);
+  const sizes = state.map((t) => t.size);
+  const gradSize = learner.metaParameters().reduce((s, t) => s + t.size, 0);
+  const workers: WorkerLike[] = [];
+  const buffers: SharedArrayBuffer[] = [];
+  for (let i = 1; i < threads; i++) {
+    const buffer = newBuffer(8 * (1 + sizes.reduce((a, b) => a + b, 0)) + (1 << 16));
+    const w = options.spawn();
+    w.postMessage({ buffer, spec: options.spec, sizes } satisfies TaskWorkerInit);
+    workers.push(w);
+    buffers.push(buffer);
+  }
+  const stop = () => workers.forEach((w) => w.terminate());
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  buffers.forEach((b, i) => {
+    const ctl = new Int32Array(b, 0, HEADER_BYTES / 4);
+    while (Atomics.load(ctl, READY) === 0) {
+      if (Date.now() > deadline) {
+        stop();
+        throw new MetagradError(`parallelTasks: worker ${i + 1} did not start in ${options.startTimeoutMs ?? 30_000} ms (does spawn() run a script that calls startTaskWorker?)`);
+      }
+      Atomics.wait(ctl, READY, 0, 50);
+    }
+    if (Atomics.load(ctl, READY) === 2) {
+      stop();
+      throw new MetagradError(`parallelTasks: worker ${i + 1} could not build its learner: ${readError(b)}`);
+    }
+  });
+  let live = true;
+
+  /** Blocks until worker s has finished the shard last posted to it. */
+  function awaitWorker(s: number): void {
+    const ctl = new Int32Array(buffers[s - 1], 0, HEADER_BYTES / 4);
+    const seq = Atomics.load(ctl, SEQ);
+    const since = Date.now();
+    const spinUntil = performance.now() + SPIN_MS; // the worker is usually about to finish
+    while (Atomics.load(ctl, DONE) !== seq && performance.now() < spinUntil);
+    while (Atomics.load(ctl, DONE) !== seq) {
+      Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1000);
+      if (Date.now() - since > 300_000) throw new MetagradError(`parallelTasks: worker ${s} has not finished its shard in 5 minutes (did it exit?)`);
+    }
+  }
+
+  function metaGradient(tasks: readonly TaskData[]): MetaGradient {
+    if (!live) throw new MetagradError('parallelTasks: metaGradient after dispose()');
+    const T = tasks.length;
+    const parts = Math.min(threads, T);
+    const bounds = Array.from({ length: parts + 1 }, (_, s) => Math.round((s * T) / parts));
+    const shard = (s: number) => tasks.slice(bounds[s], bounds[s + 1]);
+    for (let s = 1; s < parts; s++) {
+      const sab = buffers[s - 1];
+      const mine = shard(s);
+      ensurePayload(sab, 1 + sizes.reduce((a, b) => a + b, 0) + mine.reduce((a, t) => a + taskFloats(t), 0));
+      writeJob(new Float64Array(sab, HEADER_BYTES), state, mine);
+      const ctl = new Int32Array(sab, 0, HEADER_BYTES / 4);
+      Atomics.add(ctl, SEQ, 1);
+      Atomics.notify(ctl, SEQ);
+    }
+    let own: MetaGradient;
+    try {
+      own = learner.metaGradient(shard(0));
+    } catch (e) {
+      // the workers are reading their shards: let them finish before the buffers are reused
+      for (let s = 1; s < parts; s++) awaitWorker(s);
+      throw e;
+    }
+    const sums = new Float64Array(gradSize);
+    let loss = 0;
+    const taskLosses = [...own.taskLosses];
+    const add = (w: number, l: number, values: (i: number) => number) => {
+      loss += w * l;
+      for (let i = 0; i < gradSize; i++) sums[i] += w * values(i);
+    };
+    const flatOwn = new Float64Array(gradSize);
+    let at = 0;
+    for (const g of own.grads) {
+      flatOwn.set(g.data, at);
+      at += g.size;
+    }
+    add(bounds[1] / T, own.loss, (i) => flatOwn[i]);
+    const failures: string[] = [];
+    for (let s = 1; s < parts; s++) {
+      const sab = buffers[s - 1];
+      awaitWorker(s);
+      if (Atomics.load(new Int32Array(sab, 0, HEADER_BYTES / 4), STATUS) !== 0) failures.push(`worker ${s} failed: ${readError(sab)}`);
+    }
+    if (failures.length) throw new MetagradError(`parallelTasks: ${failures.join('; ')}`);
+    for (let s = 1; s < parts; s++) {
+      const p = new Float64Array(buffers[s - 1], HEADER_BYTES);
+      const n = bounds[s + 1] - bounds[s];
+      for (let i = 0; i < n; i++) taskLosses.push(p[1 + i]);
+      add(n / T, p[0], (i) => p[1 + n + i]);
+    }
+    at = 0;
+    const grads = learner.metaParameters().map((m) => {
+      const data = m.dtype === 'float64' ? new Float64Array(m.size) : new Float32Array(m.size);
+      data.set(sums.subarray(at, at + m.size));
+      const t = new Tensor(data, m.shape);
+      at += m.size;
+      return t;
+    });
+    return { loss, grads, taskLosses };
+  }
+
+  return {
+    name: learner.name,
+    model: learner.model,
+    threads,
+    metaParameters: () => learner.metaParameters(),
+    adapt: (params: ParamMap, support: Batch, steps: number, o?: AdaptOptions) => learner.adapt(params, support, steps, o),
+    metaGradient,
+    afterStep: learner.afterStep ? () => learner.afterStep!() : undefined,
+    extraState: learner.extraState ? () => learner.extraState!() : undefined,
+    dispose() {
+      live = false;
+      stop();
+    },
+  } satisfies ParallelLearner & { model: Module };
+}
