@@ -5,11 +5,13 @@ import { setFlagsFromString } from 'node:v8';
 import { Bench } from 'tinybench';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import {
   Adam, MAML, MLP, Reptile, Rng, Sinusoid, add, backendKernels, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor, tidy,
-  type TaskData, type Tensor,
+  parallelTasks, type ParallelLearner, type TaskData, type Tensor,
 } from '../src/index.ts';
+import { makeLearner, type RunConfig } from '../src/cli/run.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import type { GemmArgs } from '../src/kernels/types.ts';
@@ -87,7 +89,6 @@ if (suites.includes('gemm')) {
 
 if (suites.includes('threads')) {
   // One GEMM on one thread and on two (shared-memory WASM, a worker from dist/gemm-worker.js).
-  const { Worker } = await import('node:worker_threads');
   const two = await threadedKernels({ spawn: () => new Worker('./dist/gemm-worker.js'), threads: 2 });
   const one = backendKernels('wasm-simd');
   const cases = [];
@@ -160,7 +161,26 @@ if (suites.includes('maml')) {
     const opt = new Adam(learner.metaParameters(), { lr: 1e-3 });
     cases.push({ name: `Reptile sinusoid, 5 inner steps, ${batchTasks ? 'batched' : 'looped'}`, fn: () => opt.step(learner.metaGradient(tasks).grads), work: 1 });
   }
+  // The meta-batch split over two threads (parallelTasks, a worker from dist/task-worker.js),
+  // at the Finn meta-batch and at 100 tasks, where the fixed per-op cost weighs less.
+  const spec: RunConfig = {
+    format: 'metagrad-run/1', env: 'sinusoid', algo: 'maml', metaSteps: 0, metaBatch: 25, shots: 10, querySize: 10,
+    innerSteps: 1, innerLr: 0.01, outerLr: 1e-3, hidden: [40, 40], activation: 'relu', seed: 0,
+  };
+  const parallel: ParallelLearner[] = [];
+  const tasks100: TaskData[] = family.sample(rng2, 100).map((t) => ({ support: t.sample(rng2, 10), query: t.sample(rng2, 10) }));
+  for (const [label, algo, batch] of [['second order', 'maml', tasks], ['first order', 'fomaml', tasks], ['second order', 'maml', tasks100]] as const) {
+    for (const threads of batch === tasks ? [2] : [1, 2]) {
+      const c = { ...spec, algo };
+      const single = makeLearner(c, family);
+      const learner = threads > 1 ? parallelTasks(single, { spawn: () => new Worker('./dist/task-worker.js'), spec: c, threads }) : single;
+      if (threads > 1) parallel.push(learner as ParallelLearner);
+      const opt = new Adam(learner.metaParameters(), { lr: 1e-3 });
+      cases.push({ name: `MAML sinusoid, ${label}, batched, meta-batch ${batch.length}, ${threads} thread${threads > 1 ? 's' : ''}`, fn: () => opt.step(learner.metaGradient(batch).grads), work: 1 });
+    }
+  }
   await measure('maml', 'meta-steps/s', cases);
+  parallel.forEach((p) => p.dispose());
 }
 
 if (suites.includes('overhead')) {

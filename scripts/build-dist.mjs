@@ -20,9 +20,9 @@ const result = await build({
 });
 const bytes = Object.values(result.metafile.outputs).find((o) => o.entryPoint)?.bytes ?? 0;
 // The command line (Node only): dist/cli.js, the package's `metagrad` bin; and the Node worker
-// script behind threadedKernels, dist/gemm-worker.js.
+// scripts behind threadedKernels (dist/gemm-worker.js) and `train --workers` (dist/task-worker.js).
 await build({
-  entryPoints: { cli: 'src/cli/main.ts', 'gemm-worker': 'src/cli/gemm-worker.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', 'gemm-worker': 'src/cli/gemm-worker.ts', 'task-worker': 'src/cli/task-worker.ts' },
   bundle: true,
   format: 'esm',
   platform: 'node',

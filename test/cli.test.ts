@@ -26,6 +26,17 @@ test('train writes config, checkpoint, metrics and plots; --json prints the requ
   assert.ok(readFileSync(join(out, 'tasks-1.svg'), 'utf8').startsWith('<svg'));
 });
 
+test('train --workers 2 splits each meta-batch over two threads: the same numbers twice, one thread\'s up to rounding', () => {
+  const runs = [2, 2, 1].map((workers, i) => {
+    const r = cli('train', '--meta-steps', '20', '--meta-batch', '6', '--seed', '5', '--workers', String(workers), '--out', join(dir, `w${i}`), '--json', '--quiet');
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout).finalLoss as number;
+  });
+  assert.is(runs[0], runs[1], 'same seed, same workers: same numbers');
+  assert.ok(Math.abs(runs[0] - runs[2]) < 1e-4 * (1 + runs[2]), `two threads ${runs[0]} vs one ${runs[2]}`);
+  assert.is(JSON.parse(readFileSync(join(dir, 'w0', 'config.json'), 'utf8')).workers, 2);
+});
+
 test('eval --json has the documented fields and is reproducible with the same seed', () => {
   const run = join(dir, 'run');
   const a = cli('eval', '--run', run, '--tasks', '20', '--shots', '5', '--steps', '3', '--alpha', '0.2', '--seed', '4', '--json');
@@ -53,6 +64,7 @@ test('bad input: one line on stderr, exit code 2, no stack trace', () => {
     [['train', '--inner-lr', '-1'], "Option '--inner-lr' argument is ambiguous"],
     [['train', '--outer-lr', '0'], '--outer-lr must be a number > 0'],
     [['train', '--shots', '0'], '--shots must be an integer from 1'],
+    [['train', '--workers', '0'], '--workers must be an integer from 1 to 64, got'],
     [['train', '--out', '/proc/metagrad-cannot', '--meta-steps', '1'], "cannot write to output folder '/proc/metagrad-cannot'"],
     [['train', '--frobnicate'], "Unknown option '--frobnicate'"],
     [['eval'], '--run DIR is required'],

@@ -18,7 +18,7 @@ const TRAIN_OPTIONS = {
   env: { type: 'string' }, algo: { type: 'string' }, 'meta-steps': { type: 'string' }, 'meta-batch': { type: 'string' },
   shots: { type: 'string' }, 'query-size': { type: 'string' }, 'inner-steps': { type: 'string' }, 'inner-lr': { type: 'string' },
   'outer-lr': { type: 'string' }, hidden: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-  json: { type: 'boolean' }, quiet: { type: 'boolean' },
+  workers: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
 } as const;
 
 function trainConfig(v: Values, defaults: Partial<RunConfig> = {}): RunConfig {
@@ -37,6 +37,7 @@ function trainConfig(v: Values, defaults: Partial<RunConfig> = {}): RunConfig {
     hidden: listOption(v, 'hidden', [40, 40]),
     activation: 'relu',
     seed: intOption(v, 'seed', 0, 0, 2 ** 31 - 1),
+    workers: intOption(v, 'workers', 1, 1, 64),
   };
 }
 
@@ -55,6 +56,8 @@ export const trainCommand: Command = {
   --outer-lr X        Adam learning rate (default 0.001)
   --hidden A,B        hidden layer sizes (default 40,40)
   --seed S            seed (default 0): the same seed gives the same numbers
+  --workers N         threads the meta-batch is split over (default 1); the same seed and N
+                      give the same numbers, a different N the same up to rounding
   --out DIR           run folder (default runs/ALGO-ENV-SEED): config.json, model.safetensors,
                       metrics.json, learning-curve.svg, tasks-*.svg
   --json              print one JSON object when done

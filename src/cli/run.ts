@@ -1,7 +1,10 @@
 // A training run as data: the config that rebuilds the model and learner, training with a
 // progress bar, evaluation, and the files of a run folder (config.json, model.safetensors,
 // metrics.json, plots). Shared by the train, eval and demo commands.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { Rng } from '../rng.ts';
 import { Adam } from '../nn/optim.ts';
 import { MLP } from '../nn/layers.ts';
@@ -14,6 +17,7 @@ import { Reptile } from '../meta/reptile.ts';
 import { Pretrain } from '../meta/pretrain.ts';
 import { evaluate, type EvalResult } from '../meta/metrics.ts';
 import { metaTrain } from '../meta/train.ts';
+import { parallelTasks, type ParallelLearner } from '../meta/parallel.ts';
 import { CheckpointError } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { tensor } from '../autograd/tensor.ts';
@@ -41,6 +45,8 @@ export interface RunConfig {
   hidden: number[];
   activation: ActivationName;
   seed: number;
+  /** Threads the meta-batch is split over (parallelTasks); absent means 1. */
+  workers?: number;
 }
 
 export function makeFamily(env: EnvName): TaskFamily {
@@ -69,9 +75,30 @@ export interface TrainResult {
   seconds: number;
 }
 
+/** dist/task-worker.js, next to dist/cli.js, or the built copy when running from src/cli. */
+function taskWorkerScript(): string {
+  for (const rel of ['./task-worker.js', '../../dist/task-worker.js']) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new UsageError('--workers needs dist/task-worker.js; run npm run build');
+}
+
 export function train(c: RunConfig, quiet: boolean, label: string = c.algo): TrainResult {
   const family = makeFamily(c.env);
-  const learner = makeLearner(c, family);
+  const workers = c.workers ?? 1;
+  const single = makeLearner(c, family);
+  const learner = workers > 1
+    ? parallelTasks(single, { threads: workers, spec: c, spawn: () => new Worker(taskWorkerScript()) })
+    : single;
+  try {
+    return { ...trainWith(c, learner, family, quiet, label), learner: single };
+  } finally {
+    if (learner !== single) (learner as ParallelLearner).dispose();
+  }
+}
+
+function trainWith(c: RunConfig, learner: Learner, family: TaskFamily, quiet: boolean, label: string): TrainResult {
   const optimizer = new Adam(learner.metaParameters(), { lr: c.outerLr });
   const progress = new Progress(label, c.metaSteps, quiet);
   let running = NaN;

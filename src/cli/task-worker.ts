@@ -1,0 +1,14 @@
+// The Node worker behind `metagrad train --workers N` and the bench's task-parallel case: its
+// first message is a TaskWorkerInit whose spec is the run's config, from which it builds the
+// same learner as the caller.
+import { setFlagsFromString } from 'node:v8';
+import { parentPort } from 'node:worker_threads';
+import { startTaskWorker } from '../meta/parallel.ts';
+import { makeFamily, makeLearner, type RunConfig } from './run.ts';
+
+// The caller's kernels: the relaxed-SIMD build validates only behind this flag (see main.ts).
+setFlagsFromString('--experimental-wasm-relaxed-simd');
+parentPort!.once('message', (init) => startTaskWorker(init, (spec) => {
+  const c = spec as RunConfig;
+  return makeLearner(c, makeFamily(c.env));
+}));
