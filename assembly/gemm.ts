@@ -8,12 +8,20 @@
 // contains only its own kernel.
 //
 // Goto-style blocking: a KC-deep slab of op(B) is packed into 8-column panels, an MC x KC block
-// of op(A) into 4-row panels (transposes are absorbed by the packing), and the micro-kernel
-// streams both panels. Partial tiles are zero-padded in the packs and written back through a
-// small scratch tile, so the micro-kernel itself never branches on edges.
+// of op(A) into 4-row panels (transposes are absorbed by the packing), and the micro-kernels
+// (assembly/gemm-tiles.generated.ts, one per MR x NR from one template) stream both panels.
+// Partial tiles are zero-padded in the packs; some edges run on narrower tiles straight into
+// C, the rest through a small scratch tile (see edgeTile). No micro-kernel branches on edges.
+// Products with m, n or k of 1 skip packing altogether (assembly/gemv.ts).
 //
 // Memory is owned by the JS side (src/kernels/wasm.ts): it lays out A, B, C and the two pack
 // buffers in linear memory and passes byte offsets. The module has no allocator.
+
+import {
+  madd, f32_gemm_4x8_wasmsimd, f32_gemm_2x8_wasmsimd, f32_gemm_1x8_wasmsimd, f32_gemm_4x4_wasmsimd, f32_gemm_2x4_wasmsimd,
+  f32_gemm_1x4_wasmsimd, f32_gemm_4x4_wasm, f32_gemm_2x4_wasm, f32_gemm_1x4_wasm,
+} from './gemm-tiles.generated';
+import { gemvProduct } from './gemv';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -136,99 +144,59 @@ function packA(a: usize, transA: i32, i0: i32, mc: i32, k0: i32, kc: i32, m: i32
   }
 }
 
-// a*b + c: one fused instruction in the relaxed build, a multiply and an add otherwise.
+// The full 4x8 tile, straight into C (the scalar build: two 4x4 halves).
 // @ts-ignore: decorator
 @inline
-function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
-
-// The 4x8 SIMD micro-kernel: c[4x8] (+)= pa[kc x 4]ᵀ · pb[kc x 8]. 8 accumulators + 2 B
-// vectors + 1 A splat = 11 live v128, under V8's ~15-register cliff.
-// @ts-ignore: decorator
-@inline
-function f32_gemm_4x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
-  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
-  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
-  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let k = 0; k < kc; k++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let a = v128.load32_splat(pa);
-    c00 = madd(a, b0, c00);
-    c01 = madd(a, b1, c01);
-    a = v128.load32_splat(pa, 4);
-    c10 = madd(a, b0, c10);
-    c11 = madd(a, b1, c11);
-    a = v128.load32_splat(pa, 8);
-    c20 = madd(a, b0, c20);
-    c21 = madd(a, b1, c21);
-    a = v128.load32_splat(pa, 12);
-    c30 = madd(a, b0, c30);
-    c31 = madd(a, b1, c31);
-    pa += 16;
-    pb += 32;
-  }
-  const ld = <usize>ldc << 2;
-  if (accumulate) {
-    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
-    c10 = f32x4.add(c10, v128.load(c + ld)); c11 = f32x4.add(c11, v128.load(c + ld, 16));
-    c20 = f32x4.add(c20, v128.load(c + 2 * ld)); c21 = f32x4.add(c21, v128.load(c + 2 * ld, 16));
-    c30 = f32x4.add(c30, v128.load(c + 3 * ld)); c31 = f32x4.add(c31, v128.load(c + 3 * ld, 16));
-  }
-  v128.store(c, c00); v128.store(c, c01, 16);
-  v128.store(c + ld, c10); v128.store(c + ld, c11, 16);
-  v128.store(c + 2 * ld, c20); v128.store(c + 2 * ld, c21, 16);
-  v128.store(c + 3 * ld, c30); v128.store(c + 3 * ld, c31, 16);
-}
-
-// Scalar micro-kernel for runtimes without SIMD: one 4x4 half of the 8-wide panel
-// (16 accumulators; a 4x8 scalar tile would spill).
-// @ts-ignore: decorator
-@inline
-function f32_gemm_4x4_wasm(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
-  let c00: f32 = 0, c01: f32 = 0, c02: f32 = 0, c03: f32 = 0;
-  let c10: f32 = 0, c11: f32 = 0, c12: f32 = 0, c13: f32 = 0;
-  let c20: f32 = 0, c21: f32 = 0, c22: f32 = 0, c23: f32 = 0;
-  let c30: f32 = 0, c31: f32 = 0, c32: f32 = 0, c33: f32 = 0;
-  for (let k = 0; k < kc; k++) {
-    const b0 = load<f32>(pb), b1 = load<f32>(pb, 4), b2 = load<f32>(pb, 8), b3 = load<f32>(pb, 12);
-    let a = load<f32>(pa);
-    c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
-    a = load<f32>(pa, 4);
-    c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
-    a = load<f32>(pa, 8);
-    c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
-    a = load<f32>(pa, 12);
-    c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
-    pa += 16;
-    pb += NR * 4;
-  }
-  const ld = <usize>ldc << 2;
-  const r1 = c + ld, r2 = c + 2 * ld, r3 = c + 3 * ld;
-  if (accumulate) {
-    c00 += load<f32>(c); c01 += load<f32>(c, 4); c02 += load<f32>(c, 8); c03 += load<f32>(c, 12);
-    c10 += load<f32>(r1); c11 += load<f32>(r1, 4); c12 += load<f32>(r1, 8); c13 += load<f32>(r1, 12);
-    c20 += load<f32>(r2); c21 += load<f32>(r2, 4); c22 += load<f32>(r2, 8); c23 += load<f32>(r2, 12);
-    c30 += load<f32>(r3); c31 += load<f32>(r3, 4); c32 += load<f32>(r3, 8); c33 += load<f32>(r3, 12);
-  }
-  store<f32>(c, c00); store<f32>(c, c01, 4); store<f32>(c, c02, 8); store<f32>(c, c03, 12);
-  store<f32>(r1, c10); store<f32>(r1, c11, 4); store<f32>(r1, c12, 8); store<f32>(r1, c13, 12);
-  store<f32>(r2, c20); store<f32>(r2, c21, 4); store<f32>(r2, c22, 8); store<f32>(r2, c23, 12);
-  store<f32>(r3, c30); store<f32>(r3, c31, 4); store<f32>(r3, c32, 8); store<f32>(r3, c33, 12);
-}
-
-// One MR x NR tile through whichever micro-kernel this build has.
-// @ts-ignore: decorator
-@inline
-function microTile(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
+function tile4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
   if (ASC_FEATURE_SIMD) {
     f32_gemm_4x8_wasmsimd(kc, pa, pb, c, ldc, accumulate);
   } else {
     f32_gemm_4x4_wasm(kc, pa, pb, c, ldc, accumulate);
     f32_gemm_4x4_wasm(kc, pa, pb + 16, c + 16, ldc, accumulate);
+  }
+}
+
+// An edge tile (rows < 4 or cols < 8). A narrower tile is hardly faster: with fewer
+// accumulator chains it waits on the multiply-add latency instead of filling the pipeline (a
+// 255x255 product ran 5% slower when its 3-row edges took a 2x8 and a 1x8 tile rather than one
+// 4x8 into scratch). What it saves is the scratch round trip, so 1 or 2 full-width rows and
+// exactly 4 columns go straight into C (10x40 products: 6-10% faster); anything else is a 4x8
+// tile computed into the scratch tile at `edge`, of which the valid part is copied out.
+function edgeTile(rows: i32, cols: i32, kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool, edge: usize): void {
+  if (ASC_FEATURE_SIMD) {
+    if (cols == NR && rows <= 2) {
+      if (rows == 2) f32_gemm_2x8_wasmsimd(kc, pa, pb, c, ldc, accumulate);
+      else f32_gemm_1x8_wasmsimd(kc, pa, pb, c, ldc, accumulate);
+      return;
+    }
+    if (cols == 4 && rows != 3) {
+      if (rows == 4) f32_gemm_4x4_wasmsimd(kc, pa, pb, c, ldc, accumulate);
+      else if (rows == 2) f32_gemm_2x4_wasmsimd(kc, pa, pb, c, ldc, accumulate);
+      else f32_gemm_1x4_wasmsimd(kc, pa, pb, c, ldc, accumulate);
+      return;
+    }
+  } else if (cols == 4 || cols == NR) {
+    const halves = cols / 4;
+    for (let h = 0; h < halves; h++) {
+      const pbh = pb + <usize>(h * 16);
+      const ch = c + <usize>(h * 16);
+      if (rows == 4) f32_gemm_4x4_wasm(kc, pa, pbh, ch, ldc, accumulate);
+      else if (rows == 2) f32_gemm_2x4_wasm(kc, pa, pbh, ch, ldc, accumulate);
+      else if (rows == 1) f32_gemm_1x4_wasm(kc, pa, pbh, ch, ldc, accumulate);
+      else {
+        f32_gemm_2x4_wasm(kc, pa, pbh, ch, ldc, accumulate);
+        f32_gemm_1x4_wasm(kc, pa + 8, pbh, ch + <usize>(2 * ldc) * 4, ldc, accumulate);
+      }
+    }
+    return;
+  }
+  tile4x8(kc, pa, pb, edge, NR, false);
+  for (let r = 0; r < rows; r++) {
+    for (let q = 0; q < cols; q++) {
+      const dst = c + <usize>(r * ldc + q) * 4;
+      const v = load<f32>(edge + <usize>(r * NR + q) * 4);
+      store<f32>(dst, accumulate ? load<f32>(dst) + v : v);
+    }
   }
 }
 
@@ -254,17 +222,9 @@ function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: 
           const paPanel = pa + <usize>((ir / MR) * kc * MR) * 4;
           const cTile = c + <usize>((i0 + ir) * n + j0) * 4;
           if (rows == MR && cols == NR) {
-            microTile(kc, paPanel, pbPanel, cTile, n, accumulate);
+            tile4x8(kc, paPanel, pbPanel, cTile, n, accumulate);
           } else {
-            // Edge: compute the full tile into scratch, copy the valid part out.
-            microTile(kc, paPanel, pbPanel, edge, NR, false);
-            for (let r = 0; r < rows; r++) {
-              for (let q = 0; q < cols; q++) {
-                const dst = cTile + <usize>(r * n + q) * 4;
-                const v = load<f32>(edge + <usize>(r * NR + q) * 4);
-                store<f32>(dst, accumulate ? load<f32>(dst) + v : v);
-              }
-            }
+            edgeTile(rows, cols, kc, paPanel, pbPanel, cTile, n, accumulate, edge);
           }
         }
       }
@@ -295,6 +255,12 @@ export function f32_gemm_range(
   edge: usize, jBegin: i32, jEnd: i32,
 ): void {
   if (jEnd <= jBegin) return;
+  if (jBegin == 0 && jEnd == n && k > 0 && (m == 1 || n == 1 || k == 1)) {
+    for (let t = 0; t < batch; t++) {
+      gemvProduct(transA, transB, m, n, k, a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4);
+    }
+    return;
+  }
   // A B shared by the whole batch (stride 0) and one K block deep is packed once.
   const shareB = strideB == 0 && k <= KC && k > 0;
   if (shareB) packB(b, transB, 0, k, n, k, pb, jBegin, jEnd);

@@ -3,8 +3,11 @@
 // files as base64 in src/kernels/wasm-bytes.generated.ts, so the library needs no file system
 // and no fetch at run time.
 import asc from 'assemblyscript/asc';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 
+// The micro-kernels first: assembly/gemm-tiles.generated.ts from its template.
+execFileSync(process.execPath, ['scripts/gen-gemm-tiles.mjs'], { stdio: "inherit" });
 mkdirSync('build', { recursive: true });
 const out = {};
 for (const target of ['relaxed', 'simd', 'scalar', 'threads', 'threads-relaxed']) {

@@ -2,6 +2,7 @@
 // 1..67 in every dimension (partial 4x8 tiles, M past the 64-row block), K past the 256-deep
 // block, all four transpose forms, and batches with broadcast (stride 0) operands — the shapes
 // the backward of the backward produces.
+import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -50,6 +51,12 @@ function checkGemm(kern: Kernels, rng: Rng, batch: number, m: number, n: number,
   }
 }
 
+test('assembly/gemm-tiles.generated.ts is what its template writes (rerun scripts/gen-gemm-tiles.mjs)', async () => {
+  // @ts-expect-error: a plain .mjs build script, no types
+  const { generate } = await import('../scripts/gen-gemm-tiles.mjs');
+  assert.ok(readFileSync('assembly/gemm-tiles.generated.ts', 'utf8') === generate(), 'the committed tiles are stale');
+});
+
 test('the relaxed-SIMD build validates once the flag is set', () => {
   assert.ok(relaxedValid);
   assert.is(rawKernels('relaxed').kernelNames.gemm, 'f32_gemm_4x8_wasmrelaxedsimd');
@@ -68,14 +75,29 @@ for (const build of ['relaxed', 'simd', 'scalar'] as const) {
     }
   });
 
-  test(`${build}: GEMM edge shapes — tile borders, K past the 256 block, M past the 64 block`, () => {
+  test(`${build}: GEMM edge shapes — every edge tile (rows 1-3, columns 1-7), K past the 256 block, M past the 64 block`, () => {
     const kern = rawKernels(build);
     const rng = new Rng(3);
-    const edges = [1, 3, 4, 5, 7, 8, 9, 63, 64, 65, 67];
+    const edges = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 15, 63, 64, 65, 67];
     for (const m of edges) for (const n of edges) checkGemm(kern, rng, 1, m, n, 5, false, false, false, false);
+    // K past one block: the edge tiles accumulate into C
     for (const kk of [1, 2, 255, 256, 257, 300, 513]) {
       for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
-        checkGemm(kern, rng, 1, 9, 13, kk, tA, tB, false, false);
+        for (const [m, n] of [[9, 13], [6, 12], [7, 4], [3, 20], [2, 3]]) checkGemm(kern, rng, 1, m, n, kk, tA, tB, false, false);
+      }
+    }
+  });
+
+  test(`${build}: products with m, n or k of 1 (the unpacked matrix-vector paths), all transposes, batched`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(6);
+    const shapes = [[1, 37, 13], [1, 9, 40], [1, 40, 10], [23, 1, 17], [40, 1, 10], [10, 1, 40], [7, 9, 1], [1, 1, 9], [1, 1, 1], [33, 1, 1], [1, 30, 1]];
+    for (const [m, n, kk] of shapes) {
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        checkGemm(kern, rng, 1, m, n, kk, tA, tB, false, false);
+        checkGemm(kern, rng, 3, m, n, kk, tA, tB, false, false);
+        checkGemm(kern, rng, 4, m, n, kk, tA, tB, true, false);
+        checkGemm(kern, rng, 2, m, n, kk, tA, tB, false, true);
       }
     }
   });
