@@ -20,6 +20,7 @@
 import {
   madd, f32_gemm_4x8_wasmsimd, f32_gemm_2x8_wasmsimd, f32_gemm_1x8_wasmsimd, f32_gemm_4x4_wasmsimd, f32_gemm_2x4_wasmsimd,
   f32_gemm_1x4_wasmsimd, f32_gemm_4x4_wasm, f32_gemm_2x4_wasm, f32_gemm_1x4_wasm,
+  f32_gemm_4x8_wasmsimd_strided, f32_gemm_2x8_wasmsimd_strided, f32_gemm_1x8_wasmsimd_strided,
 } from './gemm-tiles.generated';
 import { gemvProduct } from './gemv';
 
@@ -200,6 +201,35 @@ function edgeTile(rows: i32, cols: i32, kc: i32, pa: usize, pb: usize, c: usize,
   }
 }
 
+// Small products straight from the operands: when A and B together fit in L1 (DIRECT_FLOATS)
+// and B's rows are contiguous (not transposed) and whole 8-column panels, packing costs about
+// what the arithmetic does (MAML's per-task 10x40·40x40). Edge rows take the 2- and 1-row tiles.
+const DIRECT_FLOATS: i32 = 8192;
+
+function gemmDirect(transA: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, jBegin: i32, jEnd: i32): void {
+  const aRow: usize = transA ? 4 : <usize>k << 2;
+  const aStep: usize = transA ? <usize>m << 2 : 4;
+  const bStep: usize = <usize>n << 2;
+  for (let i0 = 0; i0 < m; i0 += MR) {
+    const rows = min(MR, m - i0);
+    const pa = a + (transA ? <usize>i0 << 2 : <usize>(i0 * k) << 2);
+    for (let j0 = jBegin; j0 < jEnd; j0 += NR) {
+      const pb = b + (<usize>j0 << 2);
+      const ct = c + <usize>(i0 * n + j0) * 4;
+      if (rows == MR) {
+        f32_gemm_4x8_wasmsimd_strided(k, pa, pb, ct, n, false, aRow, aStep, bStep);
+        continue;
+      }
+      let r = 0;
+      if (rows >= 2) {
+        f32_gemm_2x8_wasmsimd_strided(k, pa, pb, ct, n, false, aRow, aStep, bStep);
+        r = 2;
+      }
+      if (rows & 1) f32_gemm_1x8_wasmsimd_strided(k, pa + <usize>r * aRow, pb, ct + <usize>(r * n) * 4, n, false, aRow, aStep, bStep);
+    }
+  }
+}
+
 // C[:, jBegin..jEnd] of one product; edge is this thread's scratch tile.
 function gemmOne(transA: i32, transB: i32, m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, pa: usize, pb: usize, bPacked: bool,
   edge: usize, jBegin: i32, jEnd: i32): void {
@@ -258,6 +288,12 @@ export function f32_gemm_range(
   if (jBegin == 0 && jEnd == n && k > 0 && (m == 1 || n == 1 || k == 1)) {
     for (let t = 0; t < batch; t++) {
       gemvProduct(transA, transB, m, n, k, a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4);
+    }
+    return;
+  }
+  if (ASC_FEATURE_SIMD && transB == 0 && ((jEnd - jBegin) & (NR - 1)) == 0 && k <= KC && m * k + k * n <= DIRECT_FLOATS) {
+    for (let t = 0; t < batch; t++) {
+      gemmDirect(transA, m, n, k, a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, jBegin, jEnd);
     }
     return;
   }
