@@ -195,3 +195,36 @@ export function f32_axpy(a: usize, b: usize, s: f32, out: usize, n: i32): void {
     store<f32>(out + p, load<f32>(a + p) + s * load<f32>(b + p));
   }
 }
+
+/**
+ * The GEMM epilogue of a fused linear layer: c[t][i][j] = act(c[t][i][j] + bias[t·biasStride + j])
+ * over [batch, m, n], bias only when hasBias, act relu when relu (else identity). One pass over C
+ * while it is still in cache; the same roundings as the separate add and relu kernels.
+ */
+export function f32_bias_act(c: usize, bias: usize, hasBias: i32, biasStride: i32, batch: i32, m: i32, n: i32, relu: i32): void {
+  let row = c;
+  for (let t = 0; t < batch; t++) {
+    const bt = bias + (<usize>(t * biasStride) << 2);
+    for (let i = 0; i < m; i++) {
+      let j = 0;
+      if (ASC_FEATURE_SIMD) {
+        const zero = f32x4.splat(0);
+        for (; j + 4 <= n; j += 4) {
+          const p = row + (<usize>j << 2);
+          let v = v128.load(p);
+          if (hasBias) v = f32x4.add(v, v128.load(bt + (<usize>j << 2)));
+          if (relu) v = v128.and(f32x4.gt(v, zero), v);
+          v128.store(p, v);
+        }
+      }
+      for (; j < n; j++) {
+        const p = row + (<usize>j << 2);
+        let v = load<f32>(p);
+        if (hasBias) v += load<f32>(bt + (<usize>j << 2));
+        if (relu) v = v > 0 ? v : 0;
+        store<f32>(p, v);
+      }
+      row += <usize>n << 2;
+    }
+  }
+}

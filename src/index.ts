@@ -21,6 +21,8 @@ export {
 export { sum, mean, max, min, reshape, broadcastTo, sumTo } from './autograd/ops/reduce.ts';
 export { transpose } from './autograd/ops/transpose.ts';
 export { matmul, matmulT } from './autograd/ops/matmul.ts';
+export { linear } from './autograd/ops/linear.ts';
+export type { LinearOptions } from './autograd/ops/linear.ts';
 export { slice, pad, concat, stack } from './autograd/ops/slice.ts';
 export { gather, scatterAdd, indexSelect } from './autograd/ops/gather.ts';
 export type { Index } from './autograd/ops/gather.ts';

@@ -8,6 +8,7 @@
 // worker; a browser's main thread may not block, so use threads from a worker there.
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
+import { gemmEpilogue } from './js/gemm.ts';
 import type { GemmArgs, Kernels } from './types.ts';
 import { backendKernels } from './backend.ts';
 import { decodeBase64 } from './wasm.ts';
@@ -190,6 +191,7 @@ export async function threadedKernels(options: ThreadOptions): Promise<ThreadedK
       }
     }
     c.set(heap.subarray(cOff >> 2, (cOff >> 2) + c.length));
+    gemmEpilogue(args);
   }
 
   return {

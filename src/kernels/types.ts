@@ -22,6 +22,14 @@ export interface GemmArgs {
   b: FloatArray;
   strideB: number;
   c: FloatArray;
+  /**
+   * Optional epilogue of a fused linear layer: C_t += a bias row (bias[t·biasStride .. + n];
+   * biasStride 0 shares one row across the batch), then relu. Same roundings as a separate add
+   * and relu.
+   */
+  bias?: FloatArray;
+  biasStride?: number;
+  relu?: boolean;
 }
 
 /** Convolution geometry shared by im2col and col2im (NCHW, square-free: separate h and w). */

@@ -27,6 +27,7 @@ interface KernelExports {
   f32_broadcast3(x: number, xs0: number, xs1: number, xs2: number, out: number, d0: number, d1: number, d2: number): void;
   f32_im2col(x: number, cols: number, ...geometry: number[]): void;
   f32_axpy(a: number, b: number, s: number, out: number, n: number): void;
+  f32_bias_act(c: number, bias: number, hasBias: number, biasStride: number, batch: number, m: number, n: number, relu: number): void;
   f32_col2im(cols: number, x: number, ...geometry: number[]): void;
   f32_binary_supports(code: number): number;
   f32_unary_supports(code: number): number;
@@ -69,7 +70,7 @@ export interface ArenaReserve {
 export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS,
   reserve: ArenaReserve = {}): Kernels {
   const ex = instance.exports as unknown as KernelExports;
-  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im', 'f32_axpy'] as const) {
+  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im', 'f32_axpy', 'f32_bias_act'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
   }
   const level = ex.hasSimd(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
@@ -165,14 +166,21 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       jsKernels.gemm(args);
       return;
     }
-    const at = stage([a, b], [c], packA + ex.packBBytes(n));
+    const bias = args.bias;
+    if (bias && !(bias instanceof Float32Array)) {
+      jsKernels.gemm(args);
+      return;
+    }
+    const at = stage(bias ? [a, b, bias] : [a, b], [c], packA + ex.packBBytes(n));
     if (at === null) {
       jsKernels.gemm(args);
       return;
     }
-    const [aOff, bOff, cOff, scratch] = at;
+    const [aOff, bOff] = at;
+    const [biasOff, cOff, scratch] = bias ? at.slice(2) : [0, ...at.slice(2)];
     ex.f32_gemm(batch, args.transA ? 1 : 0, args.transB ? 1 : 0, m, n, k,
       aOff, args.strideA, bOff, args.strideB, cOff, scratch, scratch + packA);
+    if (bias || args.relu) ex.f32_bias_act(cOff, biasOff, bias ? 1 : 0, args.biasStride ?? 0, batch, m, n, args.relu ? 1 : 0);
     fetch(cOff, c);
   }
 

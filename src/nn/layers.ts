@@ -3,8 +3,8 @@
 import { MetagradError } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import type { DType, Tensor } from '../autograd/tensor.ts';
-import { add, relu, sigmoid, tanh } from '../autograd/ops/elementwise.ts';
-import { matmulT } from '../autograd/ops/matmul.ts';
+import { relu, sigmoid, tanh } from '../autograd/ops/elementwise.ts';
+import { linear } from '../autograd/ops/linear.ts';
 import { reshape } from '../autograd/ops/reduce.ts';
 import { conv1d, conv2d } from '../autograd/ops/conv.ts';
 import { Module, type Scope } from './module.ts';
@@ -42,10 +42,15 @@ export class Linear extends Module {
    * (one batched GEMM), and a bias [T, out] is added per task.
    */
   forward(x: Tensor, s: Scope): Tensor {
-    const y = matmulT(x, s.param('weight'), false, true);
-    if (!this.hasBias) return y;
+    return this.forwardWith(x, s, null);
+  }
+
+  /** The layer followed by an activation, as one fused op (Sequential uses it for relu). */
+  forwardWith(x: Tensor, s: Scope, activation: 'relu' | null): Tensor {
+    const w = s.param('weight');
+    if (!this.hasBias) return linear(x, w, null, { activation });
     const b = s.param('bias');
-    return add(y, b.ndim === 2 ? reshape(b, [b.shape[0], 1, b.shape[1]]) : b);
+    return linear(x, w, b.ndim === 2 ? reshape(b, [b.shape[0], 1, b.shape[1]]) : b, { activation });
   }
 
   override get batchable(): boolean {
@@ -129,7 +134,18 @@ export class Sequential extends Module {
   }
 
   forward(x: Tensor, s: Scope): Tensor {
-    for (let i = 0; i < this.length; i++) x = s.run(String(i), x);
+    for (let i = 0; i < this.length; i++) {
+      const layer = this.child(String(i));
+      const next = i + 1 < this.length ? this.child(String(i + 1)) : null;
+      if (layer instanceof Linear && layer.forward === Linear.prototype.forward &&
+        next instanceof Activation && next.kind === 'relu' && next.forward === Activation.prototype.forward) {
+        // Linear then relu: one fused op (bias and relu in the GEMM's epilogue)
+        x = layer.forwardWith(x, s.sub(String(i)), 'relu');
+        i++;
+      } else {
+        x = s.run(String(i), x);
+      }
+    }
     return x;
   }
 

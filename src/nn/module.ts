@@ -23,8 +23,12 @@ export class Scope {
 
   /** Runs child `name` on x within this scope. */
   run(name: string, x: Tensor): Tensor {
-    const child = this.module.child(name);
-    return child.forward(x, new Scope(child, this.map, `${this.prefix}${name}.`));
+    return this.module.child(name).forward(x, this.sub(name));
+  }
+
+  /** The scope of child `name`. */
+  sub(name: string): Scope {
+    return new Scope(this.module.child(name), this.map, `${this.prefix}${name}.`);
   }
 }
 

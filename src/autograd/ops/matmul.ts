@@ -10,7 +10,7 @@ import { coerce } from './elementwise.ts';
 import { reshape } from './reduce.ts';
 
 /** The batch operand's data laid out densely over `batch`, and the stride between matrices. */
-function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [Tensor['data'], number] {
+export function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [Tensor['data'], number] {
   const own = x.shape.slice(0, -2);
   if (sizeOf(own) === 1) return [x.data, 0];
   const padded = [...new Array(batch.length - own.length).fill(1), ...own];
@@ -20,15 +20,10 @@ function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [
   return [full, rows * cols];
 }
 
-/**
- * op(a) · op(b) over the last two axes, where op transposes when the flag is set; both
- * operands at least 2-D; leading (batch) axes broadcast.
- * @example matmulT(ones([3, 2]), ones([3, 4]), true, false).shape // Aᵀ·B: [2, 4]
- */
-export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
-  [a, b] = coerce('matmul', a, b);
+/** Checks op(a) · op(b) (named `op` in errors) and returns its sizes and broadcast batch axes. */
+export function productShape(op: string, a: Tensor, b: Tensor, transA: boolean, transB: boolean): { m: number; n: number; k: number; batch: number[] } {
   if (a.ndim < 2 || b.ndim < 2) {
-    throw new ShapeError(`matmul: operands must be at least 2-D here, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
+    throw new ShapeError(`${op}: operands must be at least 2-D here, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }
   const [ar, ac] = a.shape.slice(-2);
   const [br, bc] = b.shape.slice(-2);
@@ -38,34 +33,34 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
   const n = transB ? br : bc;
   if (k !== kb) {
     const desc = (s: readonly number[], t: boolean) => fmtShape(s) + (t ? 'ᵀ' : '');
-    throw new ShapeError(`matmul: inner dimensions differ: ${desc(a.shape, transA)} · ${desc(b.shape, transB)} (${k} vs ${kb})`);
+    throw new ShapeError(`${op}: inner dimensions differ: ${desc(a.shape, transA)} · ${desc(b.shape, transB)} (${k} vs ${kb})`);
   }
-  const batch = broadcastShapes('matmul (batch axes)', a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return { m, n, k, batch: broadcastShapes(`${op} (batch axes)`, a.shape.slice(0, -2), b.shape.slice(0, -2)) };
+}
+
+/** The gradients of op(a) · op(b) given g: C = op(A) op(B), the four cases written out. */
+export function productVjp(a: Tensor, b: Tensor, transA: boolean, transB: boolean, g: Tensor, needs: readonly boolean[]): [Tensor | null, Tensor | null] {
+  if (!transA && !transB) return [needs[0] ? matmulT(g, b, false, true) : null, needs[1] ? matmulT(a, g, true, false) : null];
+  if (!transA && transB) return [needs[0] ? matmulT(g, b, false, false) : null, needs[1] ? matmulT(g, a, true, false) : null];
+  if (transA && !transB) return [needs[0] ? matmulT(b, g, false, true) : null, needs[1] ? matmulT(a, g, false, false) : null];
+  return [needs[0] ? matmulT(b, g, true, true) : null, needs[1] ? matmulT(g, a, true, true) : null];
+}
+
+/**
+ * op(a) · op(b) over the last two axes, where op transposes when the flag is set; both
+ * operands at least 2-D; leading (batch) axes broadcast.
+ * @example matmulT(ones([3, 2]), ones([3, 4]), true, false).shape // Aᵀ·B: [2, 4]
+ */
+export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
+  [a, b] = coerce('matmul', a, b);
+  const { m, n, k, batch } = productShape('matmul', a, b, transA, transB);
   const batchSize = sizeOf(batch);
-  const [aData, strideA] = batchOperand(a, batch, ar, ac);
-  const [bData, strideB] = batchOperand(b, batch, br, bc);
+  const [aData, strideA] = batchOperand(a, batch, a.shape[a.ndim - 2], a.shape[a.ndim - 1]);
+  const [bData, strideB] = batchOperand(b, batch, b.shape[b.ndim - 2], b.shape[b.ndim - 1]);
   const c = allocate(a.dtype, batchSize * m * n, false);
   kernels().gemm({ batch: batchSize, m, n, k, transA, transB, a: aData, strideA, b: bData, strideB, c });
   const out = new Tensor(c, [...batch, m, n]);
-  return record('matmul', out, [a, b], (g, needs) => {
-    // C = op(A) op(B); the four cases written out (see the table in docs).
-    let ga: Tensor | null = null;
-    let gb: Tensor | null = null;
-    if (!transA && !transB) {
-      if (needs[0]) ga = matmulT(g, b, false, true);
-      if (needs[1]) gb = matmulT(a, g, true, false);
-    } else if (!transA && transB) {
-      if (needs[0]) ga = matmulT(g, b, false, false);
-      if (needs[1]) gb = matmulT(g, a, true, false);
-    } else if (transA && !transB) {
-      if (needs[0]) ga = matmulT(b, g, false, true);
-      if (needs[1]) gb = matmulT(a, g, false, false);
-    } else {
-      if (needs[0]) ga = matmulT(b, g, true, true);
-      if (needs[1]) gb = matmulT(g, a, true, true);
-    }
-    return [ga, gb];
-  });
+  return record('matmul', out, [a, b], (g, needs) => productVjp(a, b, transA, transB, g, needs));
 }
 
 /**

@@ -29,4 +29,21 @@ export function gemm_js(args: GemmArgs): void {
       }
     }
   }
+  gemmEpilogue(args);
+}
+
+/** The optional bias row and relu after a GEMM (GemmArgs.bias, .relu), in place on C. */
+export function gemmEpilogue(args: GemmArgs): void {
+  const { batch, m, n, c, bias, relu } = args;
+  if (!bias && !relu) return;
+  const stride = args.biasStride ?? 0;
+  for (let t = 0; t < batch; t++) {
+    for (let i = 0; i < m; i++) {
+      const row = (t * m + i) * n;
+      for (let j = 0; j < n; j++) {
+        if (bias) c[row + j] += bias[t * stride + j]; // rounded to the array's type, as an add
+        if (relu && !(c[row + j] > 0)) c[row + j] = 0;
+      }
+    }
+  }
 }

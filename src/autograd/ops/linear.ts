@@ -1,0 +1,67 @@
+// linear: act(x · wᵀ + b) as one op, PyTorch's F.linear with an optional fused relu. The GEMM
+// adds the bias row and applies relu in its epilogue while C is in cache, and the tape holds one
+// node where matmul, add and relu held three. The VJP is written with differentiable ops
+// (gate, matmulT), so it is differentiable again; the bias gradient is the gated gradient
+// itself, which the backward driver sums down to the bias's shape as for any broadcast.
+import { MetagradError } from '../../errors.ts';
+import { kernels } from '../../kernels/backend.ts';
+import { sameShape, sizeOf } from '../shape.ts';
+import { record } from '../tape.ts';
+import { Tensor, allocate } from '../tensor.ts';
+import { add, coerce, gate, relu } from './elementwise.ts';
+import { batchOperand, matmulT, productShape, productVjp } from './matmul.ts';
+
+export interface LinearOptions {
+  /** 'relu' fuses relu(x · wᵀ + b) into the op; default none. */
+  activation?: 'relu' | null;
+}
+
+/**
+ * act(x · wᵀ + b): x [..., N, in], w [out, in] or batched [..., out, in], b broadcasting to the
+ * result [..., N, out] (a bias [out], or per batch [..., 1, out]).
+ * @example linear(ones([2, 3]), ones([4, 3]), tensor([0, 1, -5, 2]), { activation: 'relu' }) // [[3, 4, 0, 5], [3, 4, 0, 5]]
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, options: LinearOptions = {}): Tensor {
+  const act = options.activation ?? null;
+  if (act !== null && act !== 'relu') throw new MetagradError(`linear: activation must be 'relu' or null, got '${String(act)}'`);
+  const fusedRelu = act === 'relu';
+  [x, w] = coerce('linear', x, w);
+  const { m, n, k, batch } = productShape('linear', x, w, false, true);
+  let bias: Tensor | null = null;
+  let biasStride = 0;
+  if (b !== null) {
+    [bias] = coerce('linear', b, x);
+    const stride = biasRowStride(bias, batch, n);
+    if (stride === null) {
+      // not one bias row per result matrix: the composed ops
+      const pre = add(matmulT(x, w, false, true), bias);
+      return fusedRelu ? relu(pre) : pre;
+    }
+    biasStride = stride;
+  }
+  const [xData, strideX] = batchOperand(x, batch, x.shape[x.ndim - 2], x.shape[x.ndim - 1]);
+  const [wData, strideW] = batchOperand(w, batch, w.shape[w.ndim - 2], w.shape[w.ndim - 1]);
+  const c = allocate(x.dtype, sizeOf(batch) * m * n, false);
+  kernels().gemm({
+    batch: sizeOf(batch), m, n, k, transA: false, transB: true, a: xData, strideA: strideX, b: wData, strideB: strideW, c,
+    bias: bias?.data, biasStride, relu: fusedRelu,
+  });
+  const out = new Tensor(c, [...batch, m, n]);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return record(fusedRelu ? 'linear+relu' : 'linear', out, inputs, (g, needs) => {
+    const gp = fusedRelu ? gate(g, out) : g; // relu'(pre) is [out > 0]
+    const [gx, gw] = productVjp(x, w, false, true, gp, needs);
+    return bias ? [gx, gw, needs[2] ? gp : null] : [gx, gw];
+  });
+}
+
+/** 0 for one bias row shared by every matrix, n for one row each, null for anything else. */
+function biasRowStride(bias: Tensor, batch: readonly number[], n: number): number | null {
+  const rank = batch.length + 2;
+  if (bias.ndim > rank) return null;
+  const padded = [...new Array(rank - bias.ndim).fill(1), ...bias.shape];
+  if (padded[rank - 1] !== n || padded[rank - 2] !== 1) return null;
+  const own = padded.slice(0, -2);
+  if (sizeOf(own) === 1) return 0;
+  return sameShape(own, batch) ? n : null;
+}
