@@ -237,7 +237,10 @@ if (values.vs === 'tfjs') {
   const args = ['bench/peers/torch_bench.py', `--suites=${suites.join(',')}`, ...(values.quick ? ['--quick'] : [])];
   // The first python that has torch: $PYTHON, python3 on PATH, then Debian's (python3-torch).
   const python = [process.env.PYTHON, 'python3', '/usr/bin/python3'].find((p) => p && spawnSync(p, ['-c', 'import torch']).status === 0) ?? 'python3';
-  const r = spawnSync(python, args, { encoding: 'utf8' });
+  // One thread: torch's own pool, and the BLAS's (Debian's torch calls libblas.so.3, which is
+  // OpenBLAS once libopenblas0-pthread is installed, and OpenBLAS would start its own threads).
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const r = spawnSync(python, args, { encoding: 'utf8', env });
   if (r.status !== 0) {
     console.error(`bench: --vs torch needs python3 with torch (Debian: apt-get install python3-torch): ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
     process.exit(2);
