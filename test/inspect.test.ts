@@ -35,8 +35,7 @@ test('trace logs every op in order with shapes, marking backward ops', () => {
   assert.equal(log.map((e) => `${e.op} ${e.inputs.join(',')}->${e.output}${e.backwardOf ? ` <${e.backwardOf}` : ''}`), [
     'mul [3],[3]->[3]',
     'sum [3]->[]',
-    'reshape []->[1] <sum',
-    'broadcastTo [1]->[3] <sum',
+    'broadcastTo []->[3] <sum',
     'mul [3],[3]->[3] <mul',
     'mul [3],[3]->[3] <mul',
     'add [3],[3]->[3]',

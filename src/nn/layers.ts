@@ -50,7 +50,8 @@ export class Linear extends Module {
     const w = s.param('weight');
     if (!this.hasBias) return linear(x, w, null, { activation });
     const b = s.param('bias');
-    return linear(x, w, b.ndim === 2 ? reshape(b, [b.shape[0], 1, b.shape[1]]) : b, { activation });
+    // a task-batched bias [T, out] is one row per task's matrix
+    return linear(x, w, b, { activation, batchedBias: b.ndim === 2 });
   }
 
   override get batchable(): boolean {

@@ -222,11 +222,12 @@ export function sign(x: Tensor): Tensor {
 }
 
 /**
- * x * x
+ * x * x, with the rule g·2x: two ops on the tape where mul(x, x)'s would take three (g·x twice
+ * and their sum), which MSE losses pay at every order of differentiation.
  * @example square(tensor([3])) // [9]
  */
 export function square(x: Tensor): Tensor {
-  return mul(x, x);
+  return record('square', forward('square', Bin.Mul, x, x), [x], (g) => [mul(g, mul(x, 2))]);
 }
 
 /**

@@ -3,22 +3,29 @@
 // node where matmul, add and relu held three. The VJP is written with differentiable ops
 // (gate, matmulT), so it is differentiable again; the bias gradient is the gated gradient
 // itself, which the backward driver sums down to the bias's shape as for any broadcast.
-import { MetagradError } from '../../errors.ts';
+import { MetagradError, ShapeError, fmtShape } from '../../errors.ts';
 import { kernels } from '../../kernels/backend.ts';
 import { sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
 import { Tensor, allocate } from '../tensor.ts';
 import { add, coerce, gate, relu } from './elementwise.ts';
+import { sum } from './reduce.ts';
 import { batchOperand, matmulT, productShape, productVjp } from './matmul.ts';
 
 export interface LinearOptions {
   /** 'relu' fuses relu(x · wᵀ + b) into the op; default none. */
   activation?: 'relu' | null;
+  /**
+   * b is [..., out], one bias row per matrix of the batch (a task-batched layer's [T, out]),
+   * rather than a tensor that broadcasts to the result by NumPy's rules. Default false.
+   */
+  batchedBias?: boolean;
 }
 
 /**
  * act(x · wᵀ + b): x [..., N, in], w [out, in] or batched [..., out, in], b broadcasting to the
- * result [..., N, out] (a bias [out], or per batch [..., 1, out]).
+ * result [..., N, out] (a bias [out], or one row per matrix as [..., 1, out], or as [..., out]
+ * with batchedBias). Bias rows run in the GEMM's epilogue; other biases are a separate add.
  * @example linear(ones([2, 3]), ones([4, 3]), tensor([0, 1, -5, 2]), { activation: 'relu' }) // [[3, 4, 0, 5], [3, 4, 0, 5]]
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, options: LinearOptions = {}): Tensor {
@@ -29,9 +36,14 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, options: L
   const { m, n, k, batch } = productShape('linear', x, w, false, true);
   let bias: Tensor | null = null;
   let biasStride = 0;
+  let rowPerMatrix = false; // b is [..., out]: its gradient sums over the rows here
   if (b !== null) {
     [bias] = coerce('linear', b, x);
-    const stride = biasRowStride(bias, batch, n);
+    rowPerMatrix = options.batchedBias ?? false;
+    if (rowPerMatrix && !sameShape(bias.shape, [...batch, n])) {
+      throw new ShapeError(`linear: batchedBias needs b of shape ${fmtShape([...batch, n])}, got ${fmtShape(bias.shape)}`);
+    }
+    const stride = rowPerMatrix ? (sizeOf(batch) === 1 ? 0 : n) : biasRowStride(bias, batch, n);
     if (stride === null) {
       // not one bias row per result matrix: the composed ops
       const pre = add(matmulT(x, w, false, true), bias);
@@ -51,7 +63,10 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, options: L
   return record(fusedRelu ? 'linear+relu' : 'linear', out, inputs, (g, needs) => {
     const gp = fusedRelu ? gate(g, out) : g; // relu'(pre) is [out > 0]
     const [gx, gw] = productVjp(x, w, false, true, gp, needs);
-    return bias ? [gx, gw, needs[2] ? gp : null] : [gx, gw];
+    // the driver sums a broadcast bias's gradient down to its shape; [..., out] is not a
+    // broadcast of [..., N, out] (shapes align from the right), so that one sums the rows here
+    const gb = !bias || !needs[2] ? null : rowPerMatrix ? sum(gp, -2) : gp;
+    return bias ? [gx, gw, gb] : [gx, gw];
   });
 }
 

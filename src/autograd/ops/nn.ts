@@ -4,7 +4,7 @@
 import { DTypeError, ShapeError, fmtShape } from '../../errors.ts';
 import { normAxes } from '../shape.ts';
 import { Tensor } from '../tensor.ts';
-import { add, exp, log, mul, neg, sub } from './elementwise.ts';
+import { add, exp, log, neg, square, sub } from './elementwise.ts';
 import { gather, toIndex } from './gather.ts';
 import { max, mean, reshape, sum } from './reduce.ts';
 
@@ -37,7 +37,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 /** Mean squared error (or 'sum' / 'none'). @example mseLoss(tensor([1, 2]), tensor([1, 4])) // 2 */
 export function mseLoss(pred: Tensor, target: Tensor, reduction: 'mean' | 'sum' | 'none' = 'mean'): Tensor {
   const d = sub(pred, target);
-  const sq = mul(d, d);
+  const sq = square(d);
   return reduction === 'mean' ? mean(sq) : reduction === 'sum' ? sum(sq) : sq;
 }
 

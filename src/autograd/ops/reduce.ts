@@ -55,7 +55,7 @@ function reduceForward(op: string, code: Red, x: Tensor, axes: number[], keepDim
 }
 
 /** The shape `x` reduces to with kept size-1 axes, for broadcasting a reduced gradient back. */
-function keptShape(shape: readonly number[], axes: number[]): number[] {
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
 }
 
@@ -66,7 +66,16 @@ function keptShape(shape: readonly number[], axes: number[]): number[] {
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const axes = normAxes('sum', axis, x.ndim);
   const out = reduceForward('sum', Red.Sum, x, axes, keepDims);
-  return record('sum', out, [x], (g) => [broadcastTo(reshape(g, keptShape(x.shape, axes)), x.shape)]);
+  return record('sum', out, [x], (g) => [expandBack(g, x.shape, axes)]);
+}
+
+/**
+ * g (a reduction's result over `axes`, kept or dropped) broadcast back to `shape`; a single
+ * broadcastTo when the reduced axes lead (NumPy aligns shapes from the right), else reshape first.
+ */
+function expandBack(g: Tensor, shape: readonly number[], axes: readonly number[]): Tensor {
+  const leading = axes.every((a, i) => a === i) && g.ndim === shape.length - axes.length;
+  return broadcastTo(leading ? g : reshape(g, keptShape(shape, axes)), shape);
 }
 
 /**
@@ -116,5 +125,8 @@ export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
       throw new ShapeError(`sumTo: cannot sum ${fmtShape(x.shape)} down to ${fmtShape(shape)}`);
     }
   }
+  // One op where it can be: leading axes only (dropped), or size-1 axes only (kept).
+  if (axes.length === lead) return sum(x, axes, false);
+  if (lead === 0) return sum(x, axes, true);
   return reshape(sum(x, axes, true), shape);
 }
