@@ -78,10 +78,13 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   const memory = ex.memory;
   const packA = ex.packABytes();
   let heap = new Float32Array(memory.buffer);
+  let buffer = memory.buffer; // cached: only ensureBytes grows the memory (the getter is a runtime call)
 
   function ensureBytes(bytes: number): void {
-    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
-    if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer); // grow detaches views
+    if (buffer.byteLength >= bytes) return;
+    memory.grow(Math.ceil((bytes - buffer.byteLength) / PAGE));
+    buffer = memory.buffer;
+    heap = new Float32Array(buffer); // grow detaches views
   }
 
   // tidy()'s arena is lent from this memory: [arenaBegin, end of memory) while a tidy runs.
@@ -102,7 +105,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     } catch {
       return null; // the runtime cannot grow this memory so far: tidy uses ordinary memory
     }
-    lent = { buffer: memory.buffer, top: arenaBegin, end: memory.buffer.byteLength, overflowBytes: 0 };
+    lent = { buffer, top: arenaBegin, end: buffer.byteLength, overflowBytes: 0 };
     return lent;
   }
 
@@ -112,7 +115,10 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     lent = null;
   }
 
-  const resident = (a: FloatArray) => a.buffer === memory.buffer;
+  const resident = (a: FloatArray) => a.buffer === buffer;
+  // Below minElements an op runs on the JS twin, since copying in and out costs more than the
+  // loop; operands already in this memory (a tidy's tensors) copy nothing, so they stay here.
+  const small = (n: number, ...arrays: FloatArray[]) => n < minElements && !arrays.every(resident);
 
   /**
    * Places one kernel call's operands: an input or output already in this memory (a tidy()
@@ -130,7 +136,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     } else if (at + need > arenaBegin) {
       stagingDemand = Math.max(stagingDemand, at + need);
       at = align16(lent.top);
-      if (at + need > memory.buffer.byteLength) return null;
+      if (at + need > buffer.byteLength) return null;
     }
     const offsets: number[] = [];
     for (const a of inputs) {
@@ -192,7 +198,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   // without an instruction run in JS.
   function binary(code: number, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], out: FloatArray, outShape: readonly number[]): void {
     const n = out.length;
-    if (!(out instanceof Float32Array) || !(a instanceof Float32Array) || !(b instanceof Float32Array) || n < minElements || !binarySupported[code]) {
+    if (!(out instanceof Float32Array) || !(a instanceof Float32Array) || !(b instanceof Float32Array) || small(n, a, b, out) || !binarySupported[code]) {
       jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
       return;
     }
@@ -228,7 +234,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
 
   function unary(code: number, x: FloatArray, out: FloatArray): void {
     const n = out.length;
-    if (!(out instanceof Float32Array) || !(x instanceof Float32Array) || n < minElements || !unarySupported[code]) {
+    if (!(out instanceof Float32Array) || !(x instanceof Float32Array) || small(n, x, out) || !unarySupported[code]) {
       jsKernels.unary(code, x, out);
       return;
     }
@@ -244,7 +250,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
 
   // Sums whose axes merge to three or fewer; max and float64 stay in JS.
   function reduce(code: number, x: FloatArray, shape: readonly number[], reduced: readonly boolean[], out: FloatArray): void {
-    if (code !== Red.Sum || !(x instanceof Float32Array) || !(out instanceof Float32Array) || x.length < minElements) {
+    if (code !== Red.Sum || !(x instanceof Float32Array) || !(out instanceof Float32Array) || small(x.length, x, out)) {
       jsKernels.reduce(code, x, shape, reduced, out);
       return;
     }
@@ -272,7 +278,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
 
   // Broadcast copies whose axes merge to three or fewer with an inner stride of 0 or 1.
   function broadcast(x: FloatArray, shape: readonly number[], out: FloatArray, outShape: readonly number[]): void {
-    if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || out.length < minElements) {
+    if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || small(out.length, x, out)) {
       jsKernels.broadcast(x, shape, out, outShape);
       return;
     }
@@ -355,7 +361,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   }
 
   function axpy(a: FloatArray, b: FloatArray, s: number, out: FloatArray): void {
-    if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(out instanceof Float32Array) || out.length < minElements) {
+    if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(out instanceof Float32Array) || small(out.length, a, b, out)) {
       jsKernels.axpy(a, b, s, out);
       return;
     }
