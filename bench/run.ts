@@ -14,6 +14,8 @@ import {
 import { makeLearner, type RunConfig } from '../src/cli/run.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
+import { jsKernels } from '../src/kernels/js/index.ts';
+import { Bin } from '../src/kernels/js/strided.ts';
 import type { GemmArgs } from '../src/kernels/types.ts';
 import { wasmKernels } from '../src/kernels/wasm.ts';
 
@@ -117,6 +119,18 @@ if (suites.includes('crossover')) {
     cases.push({ name: `f32_gemm_4x8_wasmsimd n=${n}`, fn: () => wasm.gemm(args), work: (2 * n ** 3) / 1e9 });
   }
   await measure('crossover', 'GFLOP/s', cases);
+  // Elementwise: a product of two n-element arrays outside WASM memory (copies included),
+  // where WASM_MIN_ELEMENTS comes from.
+  const ewCases = [];
+  const wasmAll = wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(wasmBytes('wasm-simd')), {}), 0, 0);
+  for (const n of [32, 64, 128, 256, 512]) {
+    const a = new Float32Array(n).map(() => rng.normal());
+    const b = new Float32Array(n).map(() => rng.normal());
+    const o = new Float32Array(n);
+    ewCases.push({ name: `mul_js n=${n}`, fn: () => jsKernels.binary(Bin.Mul, a, [n], b, [n], o, [n]), work: n / 1e6 });
+    ewCases.push({ name: `f32_binary_wasmsimd mul n=${n}`, fn: () => wasmAll.binary(Bin.Mul, a, [n], b, [n], o, [n]), work: n / 1e6 });
+  }
+  await measure('crossover', 'M elements/s', ewCases);
 }
 
 if (suites.includes('conv')) {

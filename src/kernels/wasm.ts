@@ -13,10 +13,12 @@ import type { Arena, ConvGeometry, FloatArray, GemmArgs, Kernels } from './types
 export const WASM_MIN_MACS = 128;
 
 /**
- * Elements below which an elementwise op stays in JS: the copies in and out cost a fixed
- * ~0.1-0.2 us a call, and JS runs ~0.8 ns an element against ~0.3 in WASM SIMD with copies.
+ * Elements below which an elementwise op on operands outside WASM memory stays in JS: the
+ * copies in and out and the call cost a fixed ~0.2 us, and JS runs ~2 ns an element against
+ * ~0.3 in WASM SIMD; `npm run bench -- --suite crossover` puts the crossing near 128 (a
+ * product by elements: JS 0.28 us, WASM 0.26 at 128; JS 0.15, WASM 0.24 at 64).
  */
-export const WASM_MIN_ELEMENTS = 512;
+export const WASM_MIN_ELEMENTS = 128;
 
 interface KernelExports {
   f32_binary(code: number, a: number, sa: number, b: number, sb: number, out: number, n: number): void;
