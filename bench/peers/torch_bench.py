@@ -1,7 +1,9 @@
 """The same workloads as bench/run.ts on PyTorch CPU, one thread, for `npm run bench -- --vs torch`.
 
 Prints one JSON object per line: {"suite", "case", "unit", "median", "spreadPct"}; case names match
-bench/run.ts's so rows pair up. Needs python3 and torch (Debian: apt-get install python3-torch).
+bench/run.ts's so rows pair up. Needs python3 and torch (Debian: apt-get install python3-torch
+libopenblas0-pthread; without OpenBLAS, Debian's torch multiplies with the reference BLAS, 2-6
+GFLOP/s). bench/run.ts runs it with OPENBLAS/OMP/MKL_NUM_THREADS=1: one thread, like metagrad.
 MAML is Finn et al.'s sinusoid setup written the way metagrad runs it: the meta-batch of 25 tasks
 batched (parameters broadcast over a leading task axis, bmm) or looped, one inner step at 0.01.
 """
