@@ -12,7 +12,8 @@
 // (assembly/gemm-tiles.generated.ts, one per MR x NR from one template) stream both panels.
 // Partial tiles are zero-padded in the packs; some edges run on narrower tiles straight into
 // C, the rest through a small scratch tile (see edgeTile). No micro-kernel branches on edges.
-// Products with m, n or k of 1 skip packing altogether (assembly/gemv.ts).
+// Products with m, n or k of 1 skip packing altogether (assembly/gemv.ts), and so do small
+// A·Bᵀ, as dot products of rows (assembly/gemm-dot.ts).
 //
 // Memory is owned by the JS side (src/kernels/wasm.ts): it lays out A, B, C and the two pack
 // buffers in linear memory and passes byte offsets. The module has no allocator.
@@ -23,6 +24,7 @@ import {
   f32_gemm_4x8_wasmsimd_strided, f32_gemm_2x8_wasmsimd_strided, f32_gemm_1x8_wasmsimd_strided,
 } from './gemm-tiles.generated';
 import { gemvProduct } from './gemv';
+import { gemmDotABt } from './gemm-dot';
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -294,6 +296,12 @@ export function f32_gemm_range(
   if (ASC_FEATURE_SIMD && transB == 0 && ((jEnd - jBegin) & (NR - 1)) == 0 && k <= KC && m * k + k * n <= DIRECT_FLOATS) {
     for (let t = 0; t < batch; t++) {
       gemmDirect(transA, m, n, k, a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, jBegin, jEnd);
+    }
+    return;
+  }
+  if (ASC_FEATURE_SIMD && transA == 0 && transB != 0 && k >= 4 && k <= KC && m * k + k * n <= DIRECT_FLOATS) {
+    for (let t = 0; t < batch; t++) {
+      gemmDotABt(m, n, k, a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, jBegin, jEnd);
     }
     return;
   }
