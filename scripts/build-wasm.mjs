@@ -11,7 +11,9 @@ execFileSync(process.execPath, ['scripts/gen-gemm-tiles.mjs'], { stdio: "inherit
 mkdirSync('build', { recursive: true });
 const out = {};
 for (const target of ['relaxed', 'simd', 'scalar', 'threads', 'threads-relaxed']) {
-  const { error, stderr } = await asc.main(['--config', 'asconfig.json', '--target', target]);
+  // The shared-memory builds serve threadedKernels' GEMM only: gemm.ts alone (asconfig.threads.json).
+  const config = target.startsWith('threads') ? 'asconfig.threads.json' : 'asconfig.json';
+  const { error, stderr } = await asc.main(['--config', config, '--target', target]);
   if (error) {
     console.error(stderr.toString());
     console.error(`build-wasm: AssemblyScript target "${target}" failed: ${error.message}`);
