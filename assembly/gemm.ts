@@ -111,8 +111,39 @@ function packA(a: usize, transA: i32, i0: i32, mc: i32, k0: i32, kc: i32, m: i32
     const r0 = i0 + p * MR;
     const rows = min(MR, i0 + mc - r0);
     let dst = pa + <usize>(p * kc * MR) * 4;
+    if (ASC_FEATURE_SIMD) {
+      if (transA == 0 && rows == MR) {
+        // A stored [m, kTotal], a whole panel: 4 rows x 4 k transposed in registers, so each
+        // store is one k step of the panel (element-by-element scattering was a tenth of a
+        // 512 product, and each of two threads paid it for all of A).
+        const src0 = a + <usize>(r0 * kTotal + k0) * 4;
+        const ld = <usize>kTotal << 2;
+        let k = 0;
+        for (; k + 4 <= kc; k += 4) {
+          const o = <usize>k << 2;
+          const x0 = v128.load(src0 + o);
+          const x1 = v128.load(src0 + ld + o);
+          const x2 = v128.load(src0 + 2 * ld + o);
+          const x3 = v128.load(src0 + 3 * ld + o);
+          const lo01 = v128.shuffle<f32>(x0, x1, 0, 4, 1, 5);
+          const lo23 = v128.shuffle<f32>(x2, x3, 0, 4, 1, 5);
+          const hi01 = v128.shuffle<f32>(x0, x1, 2, 6, 3, 7);
+          const hi23 = v128.shuffle<f32>(x2, x3, 2, 6, 3, 7);
+          v128.store(dst, v128.shuffle<f32>(lo01, lo23, 0, 1, 4, 5));
+          v128.store(dst, v128.shuffle<f32>(lo01, lo23, 2, 3, 6, 7), 16);
+          v128.store(dst, v128.shuffle<f32>(hi01, hi23, 0, 1, 4, 5), 32);
+          v128.store(dst, v128.shuffle<f32>(hi01, hi23, 2, 3, 6, 7), 48);
+          dst += 64;
+        }
+        for (; k < kc; k++) {
+          for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>r << 2), load<f32>(src0 + <usize>r * ld + (<usize>k << 2)));
+          dst += MR * 4;
+        }
+        continue;
+      }
+    }
     if (transA == 0) {
-      // A stored [m, kTotal]: walk each row, scatter into the panel.
+      // A stored [m, kTotal], a partial panel: walk each row, scatter into the panel.
       for (let r = 0; r < MR; r++) {
         let d = dst + (<usize>r << 2);
         if (r < rows) {
