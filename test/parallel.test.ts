@@ -81,6 +81,20 @@ test('float64 MAML and Reptile over three threads equal one thread to 1e-12, une
   }
 });
 
+test('a shard larger than the shared buffer grows it (2,000 points a task), still equal to one thread', () => {
+  const spec = { algo: 'maml', hidden: 8 };
+  const one = f64Learner(lib, spec);
+  const two = parallelTasks(f64Learner(lib, spec), { spawn: f64Worker, spec });
+  try {
+    const rng = new Rng(9);
+    const big: TaskData[] = new Sinusoid({ dtype: 'float64' }).sample(rng, 4).map((t) => ({ support: t.sample(rng, 2000), query: t.sample(rng, 2000) }));
+    assertSameStep(two.metaGradient(big), one.metaGradient(big), 1e-12, 'big shards');
+    assertSameStep(two.metaGradient(tasksOf(4, 3, 'float64')), one.metaGradient(tasksOf(4, 3, 'float64')), 1e-12, 'small again');
+  } finally {
+    two.dispose();
+  }
+});
+
 test('a worker that fails is reported by name and message, and the next step still works', () => {
   const spec = { algo: 'maml', hidden: 8, failInWorker: true };
   const p = parallelTasks(f64Learner(lib, spec), { spawn: f64Worker, spec });
