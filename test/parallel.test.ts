@@ -106,6 +106,12 @@ test('a worker that fails is reported by name and message, and the next step sti
   }
 });
 
+test('a worker that never starts its loop is reported after startTimeoutMs, naming it', () => {
+  const idle = () => new Worker('setTimeout(() => {}, 5000);', { eval: true });
+  assertThrowsTyped(() => parallelTasks(f64Learner(lib, { algo: 'maml', hidden: 8 }), { spawn: idle, startTimeoutMs: 300 }),
+    MetagradError, 'worker 1 did not start in 300 ms', 'startTaskWorker');
+});
+
 test('a worker whose learner differs, bad thread counts and RMAML are refused with the reason', () => {
   const spec = { algo: 'maml', hidden: 8 };
   assertThrowsTyped(() => parallelTasks(f64Learner(lib, { ...spec, hidden: 9 }), { spawn: f64Worker, spec }),

@@ -4,7 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Adam, DisposedError, MAML, MLP, Rng, Sinusoid, Tensor, add, addScaled, conv2d, full, grad, isTidy, keep,
+  Adam, DisposedError, MAML, MLP, MetagradError, Rng, Sinusoid, Tensor, add, addScaled, conv2d, full, grad, isTidy, keep,
   matmul, mean, mseLoss, mul, noGrad, randn, reshape, sum, tanh, tensor, tidy, transpose, type TaskData,
 } from '../src/index.ts';
 import { buildBytes, setKernels } from '../src/kernels/backend.ts';
@@ -95,6 +95,23 @@ test('tensors too large for the arena go to ordinary memory, and the next arena 
       assert.is(total, 3 * n, `round ${round}`);
     }
   });
+});
+
+test('a backend that cannot lend its memory (a reserve it cannot grow to) leaves tidy on ordinary memory, still right', () => {
+  using(wasm({ arenaBytes: 2 ** 32 }), () => {
+    for (let round = 0; round < 2; round++) {
+      const out = tidy(() => add(mul(tensor([1, 2, 3]), 2), 1));
+      assert.equal(Array.from(out.data), [3, 5, 7], `round ${round}`);
+    }
+  });
+});
+
+test('tidy and keep name what they were given when it is not a function or a tensor; keep outside a tidy is a no-op', () => {
+  assertThrowsTyped(() => tidy(42 as never), MetagradError, 'tidy: expected a function, got number');
+  assertThrowsTyped(() => tidy(() => keep([1, 2] as never)), MetagradError, 'keep: expected a Tensor, got object');
+  const t = tensor([1]);
+  assert.is(keep(t), t);
+  assert.not.ok(isTidy());
 });
 
 test('released tensors throw a DisposedError naming their shape; returned ones survive, in Maps, arrays and objects', () => {
