@@ -4,13 +4,12 @@
 // (gate, matmulT), so it is differentiable again; the bias gradient is the gated gradient
 // itself, which the backward driver sums down to the bias's shape as for any broadcast.
 import { MetagradError, ShapeError, fmtShape } from '../../errors.ts';
-import { kernels } from '../../kernels/backend.ts';
 import { sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate } from '../tensor.ts';
+import type { Tensor } from '../tensor.ts';
 import { add, coerce, gate, relu } from './elementwise.ts';
 import { sum } from './reduce.ts';
-import { batchOperand, matmulT, productShape, productVjp } from './matmul.ts';
+import { matmulT, productForward, productShape, productVjp } from './matmul.ts';
 
 export interface LinearOptions {
   /** 'relu' fuses relu(x · wᵀ + b) into the op; default none. */
@@ -51,14 +50,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, options: L
     }
     biasStride = stride;
   }
-  const [xData, strideX] = batchOperand(x, batch, x.shape[x.ndim - 2], x.shape[x.ndim - 1]);
-  const [wData, strideW] = batchOperand(w, batch, w.shape[w.ndim - 2], w.shape[w.ndim - 1]);
-  const c = allocate(x.dtype, sizeOf(batch) * m * n, false);
-  kernels().gemm({
-    batch: sizeOf(batch), m, n, k, transA: false, transB: true, a: xData, strideA: strideX, b: wData, strideB: strideW, c,
-    bias: bias?.data, biasStride, relu: fusedRelu,
-  });
-  const out = new Tensor(c, [...batch, m, n]);
+  const out = productForward(x, w, false, true, { m, n, k, batch }, { bias: bias?.data, biasStride, relu: fusedRelu });
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(fusedRelu ? 'linear+relu' : 'linear', out, inputs, (g, needs) => {
     const gp = fusedRelu ? gate(g, out) : g; // relu'(pre) is [out > 0]

@@ -3,6 +3,7 @@
 // transposes absorbed in packing, and is differentiable again). Batch dims broadcast.
 import { ShapeError, fmtShape } from '../../errors.ts';
 import { kernels } from '../../kernels/backend.ts';
+import type { GemmArgs } from '../../kernels/types.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
 import { Tensor, allocate } from '../tensor.ts';
@@ -10,7 +11,7 @@ import { coerce } from './elementwise.ts';
 import { reshape } from './reduce.ts';
 
 /** The batch operand's data laid out densely over `batch`, and the stride between matrices. */
-export function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [Tensor['data'], number] {
+function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [Tensor['data'], number] {
   const own = x.shape.slice(0, -2);
   if (sizeOf(own) === 1) return [x.data, 0];
   const padded = [...new Array(batch.length - own.length).fill(1), ...own];
@@ -38,6 +39,20 @@ export function productShape(op: string, a: Tensor, b: Tensor, transA: boolean, 
   return { m, n, k, batch: broadcastShapes(`${op} (batch axes)`, a.shape.slice(0, -2), b.shape.slice(0, -2)) };
 }
 
+/**
+ * op(a) · op(b) of checked sizes (productShape) through the active GEMM, with linear's optional
+ * epilogue (a bias row, relu); returns the untracked result [...batch, m, n].
+ */
+export function productForward(a: Tensor, b: Tensor, transA: boolean, transB: boolean,
+  size: { m: number; n: number; k: number; batch: number[] }, epilogue: Pick<GemmArgs, 'bias' | 'biasStride' | 'relu'> = {}): Tensor {
+  const { m, n, k, batch } = size;
+  const [aData, strideA] = batchOperand(a, batch, a.shape[a.ndim - 2], a.shape[a.ndim - 1]);
+  const [bData, strideB] = batchOperand(b, batch, b.shape[b.ndim - 2], b.shape[b.ndim - 1]);
+  const c = allocate(a.dtype, sizeOf(batch) * m * n, false);
+  kernels().gemm({ batch: sizeOf(batch), m, n, k, transA, transB, a: aData, strideA, b: bData, strideB, c, ...epilogue });
+  return new Tensor(c, [...batch, m, n]);
+}
+
 /** The gradients of op(a) · op(b) given g: C = op(A) op(B), the four cases written out. */
 export function productVjp(a: Tensor, b: Tensor, transA: boolean, transB: boolean, g: Tensor, needs: readonly boolean[]): [Tensor | null, Tensor | null] {
   if (!transA && !transB) return [needs[0] ? matmulT(g, b, false, true) : null, needs[1] ? matmulT(a, g, true, false) : null];
@@ -53,13 +68,7 @@ export function productVjp(a: Tensor, b: Tensor, transA: boolean, transB: boolea
  */
 export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
   [a, b] = coerce('matmul', a, b);
-  const { m, n, k, batch } = productShape('matmul', a, b, transA, transB);
-  const batchSize = sizeOf(batch);
-  const [aData, strideA] = batchOperand(a, batch, a.shape[a.ndim - 2], a.shape[a.ndim - 1]);
-  const [bData, strideB] = batchOperand(b, batch, b.shape[b.ndim - 2], b.shape[b.ndim - 1]);
-  const c = allocate(a.dtype, batchSize * m * n, false);
-  kernels().gemm({ batch: batchSize, m, n, k, transA, transB, a: aData, strideA, b: bData, strideB, c });
-  const out = new Tensor(c, [...batch, m, n]);
+  const out = productForward(a, b, transA, transB, productShape('matmul', a, b, transA, transB));
   return record('matmul', out, [a, b], (g, needs) => productVjp(a, b, transA, transB, g, needs));
 }
 
