@@ -201,11 +201,12 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
   }
   const state = stateOf(learner);
   const sizes = state.map((t) => t.size);
+  const stateFloats = sizes.reduce((a, b) => a + b, 0);
   const gradSize = learner.metaParameters().reduce((s, t) => s + t.size, 0);
   const workers: WorkerLike[] = [];
   const buffers: SharedArrayBuffer[] = [];
   for (let i = 1; i < threads; i++) {
-    const buffer = newBuffer(8 * (1 + sizes.reduce((a, b) => a + b, 0)) + (1 << 16));
+    const buffer = newBuffer(8 * (1 + stateFloats) + (1 << 16));
     const w = options.spawn();
     w.postMessage({ buffer, spec: options.spec, sizes } satisfies TaskWorkerInit);
     workers.push(w);
@@ -251,7 +252,7 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
     for (let s = 1; s < parts; s++) {
       const sab = buffers[s - 1];
       const mine = shard(s);
-      ensurePayload(sab, 1 + sizes.reduce((a, b) => a + b, 0) + mine.reduce((a, t) => a + taskFloats(t), 0));
+      ensurePayload(sab, 1 + stateFloats + mine.reduce((a, t) => a + taskFloats(t), 0));
       writeJob(new Float64Array(sab, HEADER_BYTES), state, mine);
       const ctl = new Int32Array(sab, 0, HEADER_BYTES / 4);
       Atomics.add(ctl, SEQ, 1);
@@ -265,20 +266,16 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
       for (let s = 1; s < parts; s++) awaitWorker(s);
       throw e;
     }
+    // Shards weighed by their task counts: the mean over all tasks of means over shards.
     const sums = new Float64Array(gradSize);
-    let loss = 0;
+    let loss = (bounds[1] / T) * own.loss;
     const taskLosses = [...own.taskLosses];
-    const add = (w: number, l: number, values: (i: number) => number) => {
-      loss += w * l;
-      for (let i = 0; i < gradSize; i++) sums[i] += w * values(i);
-    };
-    const flatOwn = new Float64Array(gradSize);
     let at = 0;
     for (const g of own.grads) {
-      flatOwn.set(g.data, at);
-      at += g.size;
+      const d = g.data;
+      for (let i = 0; i < d.length; i++) sums[at + i] = (bounds[1] / T) * d[i];
+      at += d.length;
     }
-    add(bounds[1] / T, own.loss, (i) => flatOwn[i]);
     const failures: string[] = [];
     for (let s = 1; s < parts; s++) {
       const sab = buffers[s - 1];
@@ -290,7 +287,8 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
       const p = new Float64Array(buffers[s - 1], HEADER_BYTES);
       const n = bounds[s + 1] - bounds[s];
       for (let i = 0; i < n; i++) taskLosses.push(p[1 + i]);
-      add(n / T, p[0], (i) => p[1 + n + i]);
+      loss += (n / T) * p[0];
+      for (let i = 0; i < gradSize; i++) sums[i] += (n / T) * p[1 + n + i];
     }
     at = 0;
     const grads = learner.metaParameters().map((m) => {
