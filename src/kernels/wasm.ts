@@ -56,6 +56,21 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
+ * Strided operand patterns over `shape` merged (coalesce) and padded to exactly three axes, or
+ * null when they need more than three, or (innerUnit) an operand's inner stride is not 0 or 1.
+ */
+function threeAxes(shape: readonly number[], strides: number[][], innerUnit: boolean): { dims: number[]; strides: number[][] } | null {
+  const c = coalesce(shape, strides);
+  const r = c.dims.length;
+  if (r > 3 || r === 0 || (innerUnit && c.strides.some((st) => st[r - 1] > 1))) return null;
+  while (c.dims.length < 3) {
+    c.dims.unshift(1);
+    for (const st of c.strides) st.unshift(0);
+  }
+  return c;
+}
+
+/**
  * First sizes of the memory lent to tidy(): the arena for tensors (32 MiB) and the staging area
  * below it (4 MiB). Untouched pages cost no RAM; each grows after a tidy that outgrew it.
  */
@@ -120,7 +135,8 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   const resident = (a: FloatArray) => a.buffer === buffer;
   // Below minElements an op runs on the JS twin, since copying in and out costs more than the
   // loop; operands already in this memory (a tidy's tensors) copy nothing, so they stay here.
-  const small = (n: number, ...arrays: FloatArray[]) => n < minElements && !arrays.every(resident);
+  const small = (n: number, x: FloatArray, y: FloatArray, z?: FloatArray) =>
+    n < minElements && !(resident(x) && resident(y) && (z === undefined || resident(z)));
 
   /**
    * Places one kernel call's operands: an input or output already in this memory (a tidy()
@@ -163,27 +179,20 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   }
 
   /** Copies a staged output at byte offset `at` back into `dst` (nothing when it was in place). */
-  function fetch(at: number, dst: Float32Array): void {
+  function fetch(at: number, dst: FloatArray): void {
     if (!resident(dst)) dst.set(heap.subarray(at >> 2, (at >> 2) + dst.length));
   }
 
+  // Each wrapper decides in one expression whether the call runs here (f32, a kernel for it, big
+  // enough or already resident, a pattern the kernel takes, room to stage) and otherwise hands
+  // it to the JS twin in one place.
+
   function gemm(args: GemmArgs): void {
-    const { batch, m, n, k, a, b, c } = args;
-    if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(c instanceof Float32Array) ||
-      batch * m * n * k < minMacs) {
-      jsKernels.gemm(args);
-      return;
-    }
-    const bias = args.bias;
-    if (bias && !(bias instanceof Float32Array)) {
-      jsKernels.gemm(args);
-      return;
-    }
-    const at = stage(bias ? [a, b, bias] : [a, b], [c], packA + ex.packBBytes(n));
-    if (at === null) {
-      jsKernels.gemm(args);
-      return;
-    }
+    const { batch, m, n, k, a, b, c, bias } = args;
+    const ok = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array &&
+      (bias === undefined || bias instanceof Float32Array) && batch * m * n * k >= minMacs;
+    const at = ok ? stage(bias ? [a, b, bias] : [a, b], [c], packA + ex.packBBytes(n)) : null;
+    if (at === null) return jsKernels.gemm(args);
     const [aOff, bOff] = at;
     const [biasOff, cOff, scratch] = bias ? at.slice(2) : [0, ...at.slice(2)];
     ex.f32_gemm(batch, args.transA ? 1 : 0, args.transB ? 1 : 0, m, n, k,
@@ -200,79 +209,38 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   // without an instruction run in JS.
   function binary(code: number, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], out: FloatArray, outShape: readonly number[]): void {
     const n = out.length;
-    if (!(out instanceof Float32Array) || !(a instanceof Float32Array) || !(b instanceof Float32Array) || small(n, a, b, out) || !binarySupported[code]) {
-      jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
-      return;
-    }
+    const ok = out instanceof Float32Array && a instanceof Float32Array && b instanceof Float32Array && binarySupported[code] && !small(n, a, b, out);
     const simple = (a.length === n || a.length === 1) && (b.length === n || b.length === 1);
-    let dims: number[] = [];
-    let st: number[][] = [];
-    if (!simple) {
-      ({ dims, strides: st } = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]));
-      const r = dims.length;
-      if (r > 3 || r === 0 || st[0][r - 1] > 1 || st[1][r - 1] > 1) {
-        jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
-        return;
-      }
-    }
-    const at = stage([a, b], [out]);
-    if (at === null) {
-      jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
-      return;
-    }
+    const axes = ok && !simple ? threeAxes(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)], true) : null;
+    const at = ok && (simple || axes) ? stage([a, b], [out]) : null;
+    if (at === null) return jsKernels.binary(code, a, aShape, b, bShape, out, outShape);
     const [aOff, bOff, oOff] = at;
-    if (simple) {
+    if (axes === null) {
       ex.f32_binary(code, aOff, a.length === n ? 1 : 0, bOff, b.length === n ? 1 : 0, oOff, n);
     } else {
-      while (dims.length < 3) {
-        dims.unshift(1);
-        st[0].unshift(0);
-        st[1].unshift(0);
-      }
-      ex.f32_binary3(code, aOff, st[0][0], st[0][1], st[0][2], bOff, st[1][0], st[1][1], st[1][2], oOff, dims[0], dims[1], dims[2]);
+      const { dims, strides: [sa, sb] } = axes;
+      ex.f32_binary3(code, aOff, sa[0], sa[1], sa[2], bOff, sb[0], sb[1], sb[2], oOff, dims[0], dims[1], dims[2]);
     }
     fetch(oOff, out);
   }
 
   function unary(code: number, x: FloatArray, out: FloatArray): void {
-    const n = out.length;
-    if (!(out instanceof Float32Array) || !(x instanceof Float32Array) || small(n, x, out) || !unarySupported[code]) {
-      jsKernels.unary(code, x, out);
-      return;
-    }
-    const at = stage([x], [out]);
-    if (at === null) {
-      jsKernels.unary(code, x, out);
-      return;
-    }
-    const [xOff, oOff] = at;
-    ex.f32_unary(code, xOff, oOff, n);
-    fetch(oOff, out);
+    const ok = out instanceof Float32Array && x instanceof Float32Array && unarySupported[code] && !small(out.length, x, out);
+    const at = ok ? stage([x], [out]) : null;
+    if (at === null) return jsKernels.unary(code, x, out);
+    ex.f32_unary(code, at[0], at[1], out.length);
+    fetch(at[1], out);
   }
 
   // Sums whose axes merge to three or fewer; max and float64 stay in JS.
   function reduce(code: number, x: FloatArray, shape: readonly number[], reduced: readonly boolean[], out: FloatArray): void {
-    if (code !== Red.Sum || !(x instanceof Float32Array) || !(out instanceof Float32Array) || small(x.length, x, out)) {
-      jsKernels.reduce(code, x, shape, reduced, out);
-      return;
-    }
-    const outOwn = stridesOf(shape.map((d, i) => (reduced[i] ? 1 : d)));
-    const { dims, strides } = coalesce(shape, [stridesOf(shape), shape.map((_, i) => (reduced[i] ? 0 : outOwn[i]))]);
-    if (dims.length > 3 || dims.length === 0) {
-      jsKernels.reduce(code, x, shape, reduced, out);
-      return;
-    }
-    const os = strides[1];
-    while (dims.length < 3) {
-      dims.unshift(1);
-      os.unshift(0);
-    }
-    const at = stage([x], [out]);
-    if (at === null) {
-      jsKernels.reduce(code, x, shape, reduced, out);
-      return;
-    }
+    const ok = code === Red.Sum && x instanceof Float32Array && out instanceof Float32Array && !small(x.length, x, out);
+    const outOwn = ok ? stridesOf(shape.map((d, i) => (reduced[i] ? 1 : d))) : [];
+    const axes = ok ? threeAxes(shape, [stridesOf(shape), shape.map((_, i) => (reduced[i] ? 0 : outOwn[i]))], false) : null;
+    const at = ok && axes ? stage([x], [out]) : null;
+    if (at === null || axes === null) return jsKernels.reduce(code, x, shape, reduced, out);
     const [xOff, oOff] = at;
+    const { dims, strides: [, os] } = axes;
     heap.fill(0, oOff >> 2, (oOff >> 2) + out.length);
     ex.f32_sum3(xOff, oOff, dims[0], dims[1], dims[2], os[0], os[1], os[2]);
     fetch(oOff, out);
@@ -280,77 +248,40 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
 
   // Broadcast copies whose axes merge to three or fewer with an inner stride of 0 or 1.
   function broadcast(x: FloatArray, shape: readonly number[], out: FloatArray, outShape: readonly number[]): void {
-    if (!(x instanceof Float32Array) || !(out instanceof Float32Array) || small(out.length, x, out)) {
-      jsKernels.broadcast(x, shape, out, outShape);
-      return;
-    }
-    const { dims, strides } = coalesce(outShape, [broadcastStrides(shape, outShape)]);
-    const xs = strides[0];
-    if (dims.length > 3 || dims.length === 0 || xs[dims.length - 1] > 1) {
-      jsKernels.broadcast(x, shape, out, outShape);
-      return;
-    }
-    while (dims.length < 3) {
-      dims.unshift(1);
-      xs.unshift(0);
-    }
-    const at = stage([x], [out]);
-    if (at === null) {
-      jsKernels.broadcast(x, shape, out, outShape);
-      return;
-    }
-    const [xOff, oOff] = at;
-    ex.f32_broadcast3(xOff, xs[0], xs[1], xs[2], oOff, dims[0], dims[1], dims[2]);
-    fetch(oOff, out);
+    const ok = x instanceof Float32Array && out instanceof Float32Array && !small(out.length, x, out);
+    const axes = ok ? threeAxes(outShape, [broadcastStrides(shape, outShape)], true) : null;
+    const at = ok && axes ? stage([x], [out]) : null;
+    if (at === null || axes === null) return jsKernels.broadcast(x, shape, out, outShape);
+    const { dims, strides: [xs] } = axes;
+    ex.f32_broadcast3(at[0], xs[0], xs[1], xs[2], at[1], dims[0], dims[1], dims[2]);
+    fetch(at[1], out);
   }
 
   const geometryArgs = (g: ConvGeometry) => [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
 
   function im2col(x: FloatArray, g: ConvGeometry, cols: FloatArray): void {
-    if (!(x instanceof Float32Array) || !(cols instanceof Float32Array) || cols.length < minElements) {
-      jsKernels.im2col(x, g, cols);
-      return;
-    }
-    const at = stage([x], [cols]);
-    if (at === null) {
-      jsKernels.im2col(x, g, cols);
-      return;
-    }
-    const [xOff, cOff] = at;
-    ex.f32_im2col(xOff, cOff, ...geometryArgs(g));
-    fetch(cOff, cols);
+    const at = x instanceof Float32Array && cols instanceof Float32Array && !small(cols.length, x, cols) ? stage([x], [cols]) : null;
+    if (at === null) return jsKernels.im2col(x, g, cols);
+    ex.f32_im2col(at[0], at[1], ...geometryArgs(g));
+    fetch(at[1], cols);
   }
 
   function col2im(cols: FloatArray, g: ConvGeometry, x: FloatArray): void {
-    if (!(x instanceof Float32Array) || !(cols instanceof Float32Array) || cols.length < minElements) {
-      jsKernels.col2im(cols, g, x);
-      return;
-    }
-    const at = stage([cols], [x]);
-    if (at === null) {
-      jsKernels.col2im(cols, g, x);
-      return;
-    }
-    const [cOff, xOff] = at;
-    ex.f32_col2im(cOff, xOff, ...geometryArgs(g));
-    fetch(xOff, x);
+    const at = x instanceof Float32Array && cols instanceof Float32Array && !small(cols.length, cols, x) ? stage([cols], [x]) : null;
+    if (at === null) return jsKernels.col2im(cols, g, x);
+    ex.f32_col2im(at[0], at[1], ...geometryArgs(g));
+    fetch(at[1], x);
   }
 
   // Image by image: im2col into scratch, then the GEMM, so each image's columns (c·kh·kw x
   // outH·outW floats, ~225 KB for 14x14x32 3x3) are still in cache when the GEMM packs them.
   function conv2dForward(x: FloatArray, w: FloatArray, o: number, g: ConvGeometry, out: FloatArray): void {
-    if (!(x instanceof Float32Array) || !(w instanceof Float32Array) || !(out instanceof Float32Array)) {
-      jsKernels.conv2dForward(x, w, o, g, out);
-      return;
-    }
     const k = g.c * g.kh * g.kw;
     const l = g.outH * g.outW;
     const colsBytes = align16(k * l * 4);
-    const at = stage([x, w], [out], colsBytes + packA + ex.packBBytes(l));
-    if (at === null) {
-      jsKernels.conv2dForward(x, w, o, g, out);
-      return;
-    }
+    const ok = x instanceof Float32Array && w instanceof Float32Array && out instanceof Float32Array;
+    const at = ok ? stage([x, w], [out], colsBytes + packA + ex.packBBytes(l)) : null;
+    if (at === null) return jsKernels.conv2dForward(x, w, o, g, out);
     const [xOff, wOff, outOff, colsOff] = at;
     const scratch = colsOff + colsBytes;
     const one = geometryArgs({ ...g, n: 1 });
@@ -363,18 +294,11 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   }
 
   function axpy(a: FloatArray, b: FloatArray, s: number, out: FloatArray): void {
-    if (!(a instanceof Float32Array) || !(b instanceof Float32Array) || !(out instanceof Float32Array) || small(out.length, a, b, out)) {
-      jsKernels.axpy(a, b, s, out);
-      return;
-    }
-    const at = stage([a, b], [out]);
-    if (at === null) {
-      jsKernels.axpy(a, b, s, out);
-      return;
-    }
-    const [aOff, bOff, oOff] = at;
-    ex.f32_axpy(aOff, bOff, s, oOff, out.length);
-    fetch(oOff, out);
+    const ok = a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && !small(out.length, a, b, out);
+    const at = ok ? stage([a, b], [out]) : null;
+    if (at === null) return jsKernels.axpy(a, b, s, out);
+    ex.f32_axpy(at[0], at[1], s, at[2], out.length);
+    fetch(at[2], out);
   }
 
   return {
