@@ -18,8 +18,8 @@ export function gemm_js(args: GemmArgs): void {
     for (let i = 0; i < m; i++) {
       const ci = c0 + i * n;
       for (let p = 0; p < k; p++) {
+        // No skip when aip is 0: 0·NaN and 0·Inf must give NaN, as IEEE and the WASM kernels do.
         const aip = a[a0 + i * sai + p * sap];
-        if (aip === 0) continue;
         const bp = b0 + p * sbp;
         if (sbj === 1) {
           for (let j = 0; j < n; j++) c[ci + j] += aip * b[bp + j];
