@@ -129,7 +129,7 @@ function elementwiseInput(n: number, rng: Rng): Float32Array {
 
 const sameBits = (x: number, y: number) => (Number.isNaN(x) && Number.isNaN(y)) || Object.is(x, y);
 
-for (const build of ['simd', 'scalar'] as const) {
+for (const build of ['relaxed', 'simd', 'scalar'] as const) {
   test(`${build}: elementwise kernels equal the JS twin bit for bit (dense and scalar operands, NaN, ±0, ±Inf)`, () => {
     const kern = rawKernels(build);
     const rng = new Rng(9);
@@ -163,82 +163,85 @@ for (const build of ['simd', 'scalar'] as const) {
   });
 }
 
-test('broadcast patterns that merge to three axes (bias rows, column vectors) equal the JS twin', () => {
-  const kern = rawKernels('simd');
-  const rng = new Rng(10);
-  const cases: [number[], number[]][] = [
-    [[25, 10, 40], [25, 1, 40]], [[25, 10, 40], [40]], [[7, 5], [7, 1]], [[3, 4, 5, 6], [4, 1, 6]],
-    [[2, 3, 4], [1, 3, 1]], [[6, 9], [1, 9]], [[1, 3, 33], [3, 1]], [[2, 2, 2, 2, 2], [2, 1, 2, 1, 2]],
-  ];
-  for (const [as, bs] of cases) {
-    for (const [aShape, bShape] of [[as, bs], [bs, as]]) {
-      const outShape = aShape.length >= bShape.length ? aShape.map((d, i) => Math.max(d, bShape[i - (aShape.length - bShape.length)] ?? 1)) : bShape.map((d, i) => Math.max(d, aShape[i - (bShape.length - aShape.length)] ?? 1));
-      const n = outShape.reduce((x, y) => x * y, 1);
-      const a = elementwiseInput(aShape.reduce((x, y) => x * y, 1), rng);
-      const b = elementwiseInput(bShape.reduce((x, y) => x * y, 1), rng);
-      for (const code of [Bin.Add, Bin.Sub, Bin.Mul, Bin.Div, Bin.Max, Bin.Gt]) {
-        const got = new Float32Array(n);
-        const want = new Float32Array(n);
-        kern.binary(code, a, aShape, b, bShape, got, outShape);
-        jsKernels.binary(code, a, aShape, b, bShape, want, outShape);
-        for (let i = 0; i < n; i++) {
-          if (!sameBits(got[i], want[i])) assert.unreachable(`${Bin[code]} [${aShape}] with [${bShape}] at ${i}: ${got[i]} vs ${want[i]}`);
+// The scalar build runs these kernels too: each is held to its JS twin on every build.
+for (const build of ['relaxed', 'simd', 'scalar'] as const) {
+  test(`${build}: broadcast patterns that merge to three axes (bias rows, column vectors) equal the JS twin`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(10);
+    const cases: [number[], number[]][] = [
+      [[25, 10, 40], [25, 1, 40]], [[25, 10, 40], [40]], [[7, 5], [7, 1]], [[3, 4, 5, 6], [4, 1, 6]],
+      [[2, 3, 4], [1, 3, 1]], [[6, 9], [1, 9]], [[1, 3, 33], [3, 1]], [[2, 2, 2, 2, 2], [2, 1, 2, 1, 2]],
+    ];
+    for (const [as, bs] of cases) {
+      for (const [aShape, bShape] of [[as, bs], [bs, as]]) {
+        const outShape = aShape.length >= bShape.length ? aShape.map((d, i) => Math.max(d, bShape[i - (aShape.length - bShape.length)] ?? 1)) : bShape.map((d, i) => Math.max(d, aShape[i - (bShape.length - aShape.length)] ?? 1));
+        const n = outShape.reduce((x, y) => x * y, 1);
+        const a = elementwiseInput(aShape.reduce((x, y) => x * y, 1), rng);
+        const b = elementwiseInput(bShape.reduce((x, y) => x * y, 1), rng);
+        for (const code of [Bin.Add, Bin.Sub, Bin.Mul, Bin.Div, Bin.Max, Bin.Gt]) {
+          const got = new Float32Array(n);
+          const want = new Float32Array(n);
+          kern.binary(code, a, aShape, b, bShape, got, outShape);
+          jsKernels.binary(code, a, aShape, b, bShape, want, outShape);
+          for (let i = 0; i < n; i++) {
+            if (!sameBits(got[i], want[i])) assert.unreachable(`${Bin[code]} [${aShape}] with [${bShape}] at ${i}: ${got[i]} vs ${want[i]}`);
+          }
         }
       }
     }
-  }
-});
+  });
 
-test('sums over axis patterns that merge to three axes equal the JS twin bit for bit', () => {
-  const kern = rawKernels('simd');
-  const rng = new Rng(11);
-  const cases: [number[], number[]][] = [
-    [[25, 10, 40], [1]], [[25, 10, 40], [0, 1]], [[25, 10, 1], [1, 2]], [[7, 9], [0]], [[7, 9], [1]], [[7, 9], [0, 1]],
-    [[3, 4, 5, 6], [1, 2]], [[2, 3, 4, 5], [0, 3]], [[33], [0]], [[2, 1, 5], [1]],
-  ];
-  for (const [shape, axes] of cases) {
-    const reduced = shape.map((_, i) => axes.includes(i));
-    const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
-    const outLen = shape.reduce((a, d, i) => a * (reduced[i] ? 1 : d), 1);
-    const got = new Float32Array(outLen);
-    const want = new Float32Array(outLen);
-    kern.reduce(Red.Sum, x, shape, reduced, got);
-    jsKernels.reduce(Red.Sum, x, shape, reduced, want);
-    for (let i = 0; i < outLen; i++) {
-      if (!Object.is(got[i], want[i])) assert.unreachable(`sum over [${axes}] of [${shape}] at ${i}: ${got[i]} vs ${want[i]}`);
+  test(`${build}: sums over axis patterns that merge to three axes equal the JS twin bit for bit`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(11);
+    const cases: [number[], number[]][] = [
+      [[25, 10, 40], [1]], [[25, 10, 40], [0, 1]], [[25, 10, 1], [1, 2]], [[7, 9], [0]], [[7, 9], [1]], [[7, 9], [0, 1]],
+      [[3, 4, 5, 6], [1, 2]], [[2, 3, 4, 5], [0, 3]], [[33], [0]], [[2, 1, 5], [1]],
+    ];
+    for (const [shape, axes] of cases) {
+      const reduced = shape.map((_, i) => axes.includes(i));
+      const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+      const outLen = shape.reduce((a, d, i) => a * (reduced[i] ? 1 : d), 1);
+      const got = new Float32Array(outLen);
+      const want = new Float32Array(outLen);
+      kern.reduce(Red.Sum, x, shape, reduced, got);
+      jsKernels.reduce(Red.Sum, x, shape, reduced, want);
+      for (let i = 0; i < outLen; i++) {
+        if (!Object.is(got[i], want[i])) assert.unreachable(`sum over [${axes}] of [${shape}] at ${i}: ${got[i]} vs ${want[i]}`);
+      }
     }
-  }
-});
+  });
 
-test('axpy equals the JS twin bit for bit', () => {
-  const kern = rawKernels('simd');
-  const rng = new Rng(15);
-  for (const n of [1, 3, 4, 7, 64, 1001]) {
-    const a = elementwiseInput(n, rng);
-    const b = elementwiseInput(n, rng);
-    for (const s of [-0.01, 1, 0.3333333]) {
+  test(`${build}: axpy equals the JS twin bit for bit`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(15);
+    for (const n of [1, 3, 4, 7, 64, 1001]) {
+      const a = elementwiseInput(n, rng);
+      const b = elementwiseInput(n, rng);
+      for (const s of [-0.01, 1, 0.3333333]) {
+        const got = new Float32Array(n);
+        const want = new Float32Array(n);
+        kern.axpy(a, b, s, got);
+        jsKernels.axpy(a, b, s, want);
+        for (let i = 0; i < n; i++) if (!sameBits(got[i], want[i])) assert.unreachable(`axpy n=${n} s=${s} [${i}]: ${got[i]} vs ${want[i]}`);
+      }
+    }
+  });
+
+  test(`${build}: broadcast copies equal the JS twin`, () => {
+    const kern = rawKernels(build);
+    const rng = new Rng(12);
+    for (const [shape, outShape] of [[[40, 40], [25, 40, 40]], [[1, 40], [25, 10, 40]], [[25, 1, 40], [25, 10, 40]], [[3, 1], [3, 7]], [[2, 1, 3, 1], [2, 4, 3, 5]], [[1], [9]]] as [number[], number[]][]) {
+      const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
+      const n = outShape.reduce((a, b) => a * b, 1);
       const got = new Float32Array(n);
       const want = new Float32Array(n);
-      kern.axpy(a, b, s, got);
-      jsKernels.axpy(a, b, s, want);
-      for (let i = 0; i < n; i++) if (!sameBits(got[i], want[i])) assert.unreachable(`axpy n=${n} s=${s} [${i}]: ${got[i]} vs ${want[i]}`);
+      kern.broadcast(x, shape, got, outShape);
+      jsKernels.broadcast(x, shape, want, outShape);
+      assert.equal(Array.from(got), Array.from(want), `[${shape}] -> [${outShape}]`);
     }
-  }
-});
-
-test('broadcast copies equal the JS twin', () => {
-  const kern = rawKernels('simd');
-  const rng = new Rng(12);
-  for (const [shape, outShape] of [[[40, 40], [25, 40, 40]], [[1, 40], [25, 10, 40]], [[25, 1, 40], [25, 10, 40]], [[3, 1], [3, 7]], [[2, 1, 3, 1], [2, 4, 3, 5]], [[1], [9]]] as [number[], number[]][]) {
-    const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal());
-    const n = outShape.reduce((a, b) => a * b, 1);
-    const got = new Float32Array(n);
-    const want = new Float32Array(n);
-    kern.broadcast(x, shape, got, outShape);
-    jsKernels.broadcast(x, shape, want, outShape);
-    assert.equal(Array.from(got), Array.from(want), `[${shape}] -> [${outShape}]`);
-  }
-});
+  });
+}
 
 test('WASM im2col and col2im equal the JS twins (padding, strides, odd sizes, short and long rows)', () => {
   const rng = new Rng(13);
@@ -267,8 +270,8 @@ test('WASM im2col and col2im equal the JS twins (padding, strides, odd sizes, sh
   }
 });
 
-test('the fused conv2d forward equals im2col + GEMM on the JS twins', () => {
-  const kern = rawKernels('simd');
+for (const build of ['relaxed', 'simd', 'scalar'] as const) test(`${build}: the fused conv2d forward equals im2col + GEMM on the JS twins`, () => {
+  const kern = rawKernels(build);
   const rng = new Rng(14);
   for (const [g0, o] of [
     [{ n: 3, c: 2, h: 9, w: 7, kh: 3, kw: 3, strideH: 1, strideW: 2, padH: 1, padW: 0 }, 5],

@@ -35,7 +35,7 @@ function composed(x: Tensor, w: Tensor, b: Tensor | null, act: 'relu' | null): T
   return act === 'relu' ? relu(pre) : pre;
 }
 
-for (const [name, make] of [['wasm relaxed', () => wasm('relaxed')], ['wasm scalar', () => wasm('scalar')], ['js', () => jsKernels]] as const) {
+for (const [name, make] of [['wasm relaxed', () => wasm('relaxed')], ['wasm simd', () => wasm('simd')], ['wasm scalar', () => wasm('scalar')], ['js', () => jsKernels]] as const) {
   test(`${name}: linear equals matmul + add (+ relu) bit for bit`, () => {
     const prev = setKernels(make());
     try {
