@@ -8,7 +8,9 @@ import { build } from 'esbuild';
 import { readFileSync, statSync } from 'node:fs';
 import { createContext, runInContext } from 'node:vm';
 
-const BUDGET_BYTES = 150 * 1024;
+// 69 KiB of it are the five WASM builds in base64; argument checks with messages that name the
+// function and the values (issue #12) took the JS from 81 to 96 KiB.
+const BUDGET_BYTES = 170 * 1024;
 
 test(`dist/index.js (minified ESM, WASM inlined) is under ${BUDGET_BYTES / 1024} KiB`, () => {
   const size = statSync('dist/index.js').size;
@@ -24,6 +26,8 @@ test('the bundle tree-shakes: an app importing only grad and tensor drops nn, me
   const all = await size(`import * as m from './dist/index.js'; console.log(m);`);
   const engine = await size(`import { grad, tensor } from './dist/index.js'; console.log(grad, tensor);`);
   assert.ok(engine < 0.6 * all, `grad+tensor ${engine} B vs everything ${all} B`);
+  const stated = /`grad` and `tensor` bundles about (\d+) KiB/.exec(readFileSync('README.md', 'utf8'));
+  assert.ok(stated && Math.abs(Number(stated[1]) - engine / 1024) <= 2, `README says ${stated?.[1]} KiB, grad+tensor bundle ${(engine / 1024).toFixed(1)} KiB`);
   // Strings that survive minification: present in the whole bundle, gone from the shaken one.
   const full = readFileSync('dist/index.js', 'utf8');
   const shaken = (await build({ stdin: { contents: `import { grad, tensor } from './dist/index.js'; console.log(grad, tensor);`, resolveDir: process.cwd() }, bundle: true, write: false, format: 'esm' })).outputFiles[0].text;
@@ -31,6 +35,38 @@ test('the bundle tree-shakes: an app importing only grad and tensor drops nn, me
     assert.ok(full.includes(marker), `marker '${marker}' is not in dist/index.js`);
     assert.not.ok(shaken.includes(marker), `'${marker}' was not shaken off`);
   }
+});
+
+test('the README states the bundle size it has (to 2 KiB)', () => {
+  const size = statSync('dist/index.js').size / 1024;
+  const m = /`dist\/index\.js` is one ESM file \(about (\d+) KiB minified/.exec(readFileSync('README.md', 'utf8'));
+  assert.ok(m, 'README lacks the bundle size sentence');
+  assert.ok(Math.abs(Number(m![1]) - size) <= 2, `README says about ${m![1]} KiB, dist/index.js is ${size.toFixed(1)} KiB`);
+});
+
+test('error messages from the bundle name the real classes, not minified ones', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the built bundle, untyped here
+  const lib: any = await import(`${process.cwd()}/dist/index.js`);
+  const params = new lib.MLP([1, 2, 1]).parameters();
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (e) {
+      assert.ok(e instanceof lib.MetagradError, String(e));
+      return (e as Error).message;
+    }
+    return assert.unreachable('expected an error') as never;
+  };
+  assert.match(message(() => new lib.SGD(params, { lr: -1 })), /^SGD: lr must be/);
+  assert.match(message(() => new lib.AdamW(params, { eps: 0 })), /^AdamW: eps must be/);
+  assert.match(message(() => new lib.Linear(2, 3).call(lib.zeros([1, 2]), new Map())), /^Linear\.call: the parameter map lacks 'weight'/);
+  assert.match(message(() => new lib.MLP([1, 2, 1]).localParameter('nope')), /^MLP: no parameter 'nope'/);
+  assert.match(message(() => new lib.Reptile(new lib.MLP([1, 2, 1]), { innerLr: -1 })), /^Reptile: innerLr must be/);
+  assert.match(message(() => new lib.BatchNorm2d(0)), /^BatchNorm2d: numFeatures must be/);
+  // a user's subclass keeps its own name
+  const Base = lib.Linear as new (inFeatures: number, outFeatures: number) => { localParameter(name: string): unknown };
+  class MyNet extends Base {}
+  assert.match(message(() => new MyNet(2, 2).localParameter('nope')), /^MyNet: no parameter 'nope'/);
 });
 
 test('the bundle computes gradients in a context with no Node built-ins', async () => {
