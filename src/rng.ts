@@ -2,6 +2,8 @@
 // xoshiro128** (32-bit state words, pure integer arithmetic via Math.imul, so no platform
 // float differences), seeded through splitmix32.
 
+import { ArgumentError, describe } from './errors.ts';
+
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -29,7 +31,7 @@ export class Rng {
   private spareNormal: number | null = null;
 
   constructor(seed = 0) {
-    if (!Number.isInteger(seed)) throw new RangeError(`Rng: seed must be an integer, got ${seed}`);
+    if (!Number.isInteger(seed)) throw new ArgumentError(`Rng: seed must be an integer, got ${describe(seed)}`);
     const sm = splitmix32(seed);
     this.s0 = sm();
     this.s1 = sm();

@@ -1,9 +1,9 @@
 // Function transforms in the style of torch.autograd.functional / JAX: vjp, jvp and hvp, all
 // built on grad() with createGraph (double backward), so they work through every op.
-import { GradError } from '../errors.ts';
+import { GradError, expectFunction } from '../errors.ts';
 import { grad } from './grad.ts';
 import { enableGrad } from './tape.ts';
-import { Tensor, zerosLike } from './tensor.ts';
+import { Tensor, expectTensor, expectTensors, zerosLike } from './tensor.ts';
 import { add, mul } from './ops/elementwise.ts';
 import { sum } from './ops/reduce.ts';
 
@@ -23,6 +23,8 @@ function dotWith(gs: readonly Tensor[], vs: readonly Tensor[]): Tensor | null {
 }
 
 function checkPairs(op: string, xs: readonly Tensor[], vs: readonly Tensor[]): void {
+  expectTensors(op, xs, 'xs');
+  expectTensors(op, vs, 'vs');
   if (xs.length !== vs.length) throw new GradError(`${op}: ${xs.length} inputs but ${vs.length} vectors`);
 }
 
@@ -31,6 +33,9 @@ function checkPairs(op: string, xs: readonly Tensor[], vs: readonly Tensor[]): v
  * @example const [y, [gx]] = vjp((x) => mul(x, x), [x], onesLike(x)); // gx = 2x
  */
 export function vjp(f: Fn, xs: readonly Tensor[], v: Tensor): [Tensor, Tensor[]] {
+  expectFunction('vjp', f, 'f');
+  expectTensors('vjp', xs, 'xs');
+  expectTensor('vjp', v, 'v');
   const ps = primals(xs);
   const y = enableGrad(() => f(...ps));
   return [y.detach(), grad(y, ps, { gradOutput: v, allowUnused: true })];
@@ -42,6 +47,7 @@ export function vjp(f: Fn, xs: readonly Tensor[], v: Tensor): [Tensor, Tensor[]]
  * @example const [y, t] = jvp((x) => exp(x), [x], [onesLike(x)]); // t = exp(x)
  */
 export function jvp(f: Fn, xs: readonly Tensor[], vs: readonly Tensor[]): [Tensor, Tensor] {
+  expectFunction('jvp', f, 'f');
   checkPairs('jvp', xs, vs);
   const ps = primals(xs);
   return enableGrad(() => {
@@ -60,6 +66,7 @@ export function jvp(f: Fn, xs: readonly Tensor[], vs: readonly Tensor[]): [Tenso
  * @example const [y, [hv]] = hvp((x) => sum(pow(x, 3)), [x], [v]); // 6 x v
  */
 export function hvp(f: Fn, xs: readonly Tensor[], vs: readonly Tensor[]): [Tensor, Tensor[]] {
+  expectFunction('hvp', f, 'f');
   checkPairs('hvp', xs, vs);
   const ps = primals(xs);
   return enableGrad(() => {

@@ -2,10 +2,10 @@
 // calls each node's VJP, unbroadcasts (once, here, not in every rule) and accumulates.
 // With createGraph the VJP ops are themselves recorded, so the result can be differentiated
 // again; without it grad mode is off during the walk and nothing is recorded.
-import { GradError, fmtShape } from '../errors.ts';
+import { GradError, expectOptions, fmtShape } from '../errors.ts';
 import { sameShape } from './shape.ts';
 import { checkFinite, inBackwardOf, isAnomalyEnabled, setGradEnabled } from './tape.ts';
-import { Tensor, onesLike, zerosLike } from './tensor.ts';
+import { Tensor, expectTensor, expectTensors, onesLike, zerosLike } from './tensor.ts';
 import { keep } from './tidy.ts';
 import { add } from './ops/elementwise.ts';
 import { sumTo } from './ops/reduce.ts';
@@ -58,8 +58,9 @@ function topoOrder(roots: readonly Tensor[]): Tensor[] {
  * const [h] = grad(g, [x]);                                // 12 (= 6x)
  */
 export function grad(outputs: Tensor | readonly Tensor[], inputs: Tensor | readonly Tensor[], options: GradOptions = {}): Tensor[] {
-  const outs = outputs instanceof Tensor ? [outputs] : [...outputs];
-  const ins = inputs instanceof Tensor ? [inputs] : [...inputs];
+  const outs = outputs instanceof Tensor ? [outputs] : expectTensors('grad', outputs, 'outputs');
+  const ins = inputs instanceof Tensor ? [inputs] : expectTensors('grad', inputs, 'inputs');
+  options = expectOptions('grad', options);
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
   const gOuts = options.gradOutput === undefined ? [] : options.gradOutput instanceof Tensor ? [options.gradOutput] : [...options.gradOutput];
@@ -148,6 +149,8 @@ function leavesOf(root: Tensor): Tensor[] {
  * sum(mul(w, w)).backward(); // w.grad = [2, 4]
  */
 export function backward(output: Tensor, gradOutput?: Tensor, options: Omit<GradOptions, 'gradOutput' | 'allowUnused'> = {}): void {
+  expectTensor('backward', output, 'output');
+  if (gradOutput !== undefined) expectTensor('backward', gradOutput, 'gradOutput');
   const leaves = leavesOf(output);
   if (leaves.length === 0 && !output.requiresGrad) {
     throw new GradError(`backward: output ${fmtShape(output.shape)} does not require grad`);

@@ -1,10 +1,10 @@
 // gradcheck / gradgradcheck: analytical gradients from the tape against central finite
 // differences, in float64. Reports the worst error and where it is, like torch.autograd.gradcheck.
-import { DTypeError } from '../errors.ts';
+import { DTypeError, expectFunction, expectOptions } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import { grad } from './grad.ts';
 import { enableGrad, isGradEnabled, noGrad } from './tape.ts';
-import { Tensor, randn } from './tensor.ts';
+import { Tensor, expectTensors, randn } from './tensor.ts';
 
 type MultiFn = (...xs: Tensor[]) => Tensor | Tensor[];
 
@@ -39,6 +39,9 @@ const asList = (y: Tensor | Tensor[]) => (y instanceof Tensor ? [y] : y);
  * gradcheck((x) => tanh(x), [x]).ok; // true
  */
 export function gradcheck(f: MultiFn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  expectFunction('gradcheck', f, 'f');
+  expectTensors('gradcheck', inputs, 'inputs');
+  options = expectOptions('gradcheck', options);
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
@@ -91,6 +94,12 @@ export function gradcheck(f: MultiFn, inputs: readonly Tensor[], options: Gradch
  * @example gradgradcheck((x) => softmax(x), [randn([4], { dtype: 'float64' })]).ok // true
  */
 export function gradgradcheck(f: MultiFn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+  expectFunction('gradgradcheck', f, 'f');
+  expectTensors('gradgradcheck', inputs, 'inputs');
+  options = expectOptions('gradgradcheck', options);
+  inputs.forEach((x, i) => {
+    if (x.dtype !== 'float64') throw new DTypeError(`gradgradcheck: input ${i} is ${x.dtype}; finite differences need float64`);
+  });
   const rng = new Rng((options.seed ?? 0) + 1);
   let us: Tensor[] | null = null;
   const firstGrad = (...xs: Tensor[]): Tensor[] => {

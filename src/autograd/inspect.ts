@@ -1,8 +1,8 @@
 // Seeing the tape: toDot (Graphviz), toSvg (a self-contained layered drawing, no Graphviz
 // needed) and trace (a log line per op). Ops recorded by a backward pass with createGraph are
 // marked, so a second-order graph shows its backward as part of it.
-import { fmtShape } from '../errors.ts';
-import type { Tensor } from './tensor.ts';
+import { ArgumentError, describe, expectFunction, fmtShape } from '../errors.ts';
+import { Tensor, expectTensor } from './tensor.ts';
 import { setTraceHook } from './tape.ts';
 
 interface GraphNode {
@@ -37,13 +37,20 @@ function collect(roots: readonly Tensor[]): GraphNode[] {
 
 const COLORS = { op: '#dbe9f6', backward: '#fde2cf', leaf: '#eeeeee', param: '#d9f2d9' };
 
+/** The tensors a drawing starts from: one, or an array, each checked. */
+function drawingRoots(op: string, root: unknown): Tensor[] {
+  const list = Array.isArray(root) ? root : [root];
+  list.forEach((t, i) => expectTensor(op, t, Array.isArray(root) ? `root[${i}]` : 'root'));
+  return list;
+}
+
 /**
  * The tape behind a tensor as Graphviz DOT: nodes are ops with their output shapes (leaves are
  * inputs or parameters), edges are data flow.
  * @example toDot(sum(tanh(x))) // 'digraph tape { ... }'
  */
 export function toDot(root: Tensor | readonly Tensor[]): string {
-  const nodes = collect(Array.isArray(root) ? root : [root as Tensor]);
+  const nodes = collect(drawingRoots('toDot', root));
   const lines = ['digraph tape {', '  rankdir=LR;', '  node [shape=box, style="rounded,filled", fontname="Helvetica"];'];
   for (const n of nodes) lines.push(`  n${n.id} [label="${n.label}", fillcolor="${COLORS[n.kind]}"];`);
   for (const n of nodes) for (const i of n.inputs) lines.push(`  n${i} -> n${n.id};`);
@@ -57,7 +64,7 @@ export function toDot(root: Tensor | readonly Tensor[]): string {
  * @example const svg = toSvg(grad(sum(tanh(x)), [x], { createGraph: true })[0]); // forward and backward ops
  */
 export function toSvg(root: Tensor | readonly Tensor[]): string {
-  const nodes = collect(Array.isArray(root) ? root : [root as Tensor]);
+  const nodes = collect(drawingRoots('toSvg', root));
   const depth = nodes.map(() => 0);
   for (const n of nodes) for (const i of n.inputs) depth[n.id] = Math.max(depth[n.id], depth[i] + 1);
   // A leaf sits just left of its first consumer, so constants fed into a late backward op do
@@ -112,6 +119,8 @@ export interface TraceEntry {
  * @example trace(() => grad(sum(tanh(x)), [x]));
  */
 export function trace<T>(fn: () => T, log: (e: TraceEntry) => void = (e) => console.log(formatTrace(e))): T {
+  expectFunction('trace', fn);
+  expectFunction('trace', log, 'log');
   let last = performance.now();
   const prev = setTraceHook((op, inputs, out, backwardOf) => {
     const now = performance.now();
@@ -127,6 +136,9 @@ export function trace<T>(fn: () => T, log: (e: TraceEntry) => void = (e) => cons
 
 /** @example formatTrace({ op: 'add', inputs: ['[2]', '[2]'], output: '[2]', micros: 3.2 }) */
 export function formatTrace(e: TraceEntry): string {
+  if (e === null || typeof e !== 'object' || typeof e.op !== 'string' || !Array.isArray(e.inputs) || typeof e.micros !== 'number') {
+    throw new ArgumentError(`formatTrace: expected a TraceEntry from trace(), got ${describe(e)}`);
+  }
   return `${e.op.padEnd(12)} ${e.inputs.join(' ')} -> ${e.output}  ${e.micros.toFixed(1)} us${e.backwardOf ? `  (backward of ${e.backwardOf})` : ''}`;
 }
 
@@ -136,6 +148,7 @@ export function formatTrace(e: TraceEntry): string {
  * @example tapeBytes(sum(mul(x, x))) // 3 float64 inputs + 3 products + 1 sum = 56
  */
 export function tapeBytes(root: Tensor): number {
+  expectTensor('tapeBytes', root, 'root');
   const seen = new Set<Tensor>();
   const arrays = new Set<ArrayBufferView>();
   const stack = [root];

@@ -1,5 +1,5 @@
 // Shape arithmetic shared by the ops: sizes, NumPy broadcasting, axis normalisation.
-import { ShapeError, fmtShape } from '../errors.ts';
+import { ShapeError, describe, fmtShape } from '../errors.ts';
 
 export function sizeOf(shape: readonly number[]): number {
   let n = 1;
@@ -41,13 +41,24 @@ export function normAxis(op: string, axis: number, ndim: number): number {
 export function normAxes(op: string, axis: number | readonly number[] | undefined, ndim: number): number[] {
   if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
+  if (!Array.isArray(list)) throw new ShapeError(`${op}: axis must be a number or an array of numbers, got ${describe(axis)}`);
   const out = [...new Set(list.map((a) => normAxis(op, a, ndim)))];
   if (out.length !== list.length) throw new ShapeError(`${op}: repeated axis in [${list.join(',')}]`);
   return out.sort((x, y) => x - y);
 }
 
+/**
+ * The most elements one tensor may have: 2^31 - 1 (a float32 tensor of 8 GiB). Larger
+ * allocations fail in JS engines with a RangeError, or exhaust memory first.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** A shape: an array of non-negative integers with at most MAX_ELEMENTS elements in all. */
 export function checkShape(op: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) throw new ShapeError(`${op}: a shape must be an array of integers, got ${describe(shape)}`);
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape)}`);
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: invalid shape ${fmtShape(shape.map(String) as never)}: dimensions must be integers >= 0`);
   }
+  const size = sizeOf(shape);
+  if (size > MAX_ELEMENTS) throw new ShapeError(`${op}: shape ${fmtShape(shape)} has ${size} elements, more than the limit of ${MAX_ELEMENTS} (2^31 - 1)`);
 }

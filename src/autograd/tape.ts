@@ -2,7 +2,7 @@
 // Node on its output (op name, inputs, VJP closure). The graph of Nodes, reachable from an
 // output, is the tape that grad() walks backwards. With grad mode off nothing is recorded, so
 // a backward without createGraph, or an evaluation under noGrad, builds nothing.
-import { AnomalyError, fmtShape } from '../errors.ts';
+import { AnomalyError, ArgumentError, describe, expectFunction, fmtShape } from '../errors.ts';
 import type { Tensor } from './tensor.ts';
 
 /**
@@ -34,6 +34,7 @@ export function isGradEnabled(): boolean {
  * @example const previous = setGradEnabled(false); setGradEnabled(previous);
  */
 export function setGradEnabled(on: boolean): boolean {
+  if (typeof on !== 'boolean') throw new ArgumentError(`setGradEnabled: expected true or false, got ${describe(on)}`);
   const prev = gradEnabled;
   gradEnabled = on;
   return prev;
@@ -45,6 +46,7 @@ export function setGradEnabled(on: boolean): boolean {
  * noGrad(() => model.call(tensor([[0.5]]))).requiresGrad // false
  */
 export function noGrad<T>(fn: () => T): T {
+  expectFunction('noGrad', fn);
   const prev = setGradEnabled(false);
   try {
     return fn();
@@ -58,6 +60,7 @@ export function noGrad<T>(fn: () => T): T {
  * @example noGrad(() => enableGrad(() => mul(x, 2))).requiresGrad // true
  */
 export function enableGrad<T>(fn: () => T): T {
+  expectFunction('enableGrad', fn);
   const prev = setGradEnabled(true);
   try {
     return fn();
@@ -80,6 +83,7 @@ export function enableGrad<T>(fn: () => T): T {
  * }
  */
 export function detectAnomaly(on = true): void {
+  if (typeof on !== 'boolean') throw new ArgumentError(`detectAnomaly: expected true or false, got ${describe(on)}`);
   anomalyEnabled = on;
 }
 

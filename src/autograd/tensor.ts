@@ -1,7 +1,7 @@
 // Tensor: a dense row-major typed array (float32 or float64), a shape, and an optional tape
 // Node saying which op made it. Creation functions live here too. Ops are attached as methods
 // in methods.ts so that this file imports no op (and no import cycle forms).
-import { DTypeError, DisposedError, GradError, ShapeError, fmtShape } from '../errors.ts';
+import { ArgumentError, DTypeError, DisposedError, GradError, ShapeError, describe, expectNumber, expectOptions, fmtShape } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import type { Arena, DType, FloatArray } from '../kernels/types.ts';
 import { checkShape, sizeOf } from './shape.ts';
@@ -29,6 +29,10 @@ export class Tensor {
   node: Node | null = null;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
+    if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+      throw new ArgumentError(`Tensor: data must be a Float32Array or Float64Array (tensor() converts anything else), got ${describe(data)}`);
+    }
+    if (!Array.isArray(shape)) throw new ArgumentError(`Tensor: shape must be an array, got ${describe(shape)}`);
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(`Tensor: ${data.length} elements do not fill shape ${fmtShape(shape)}`);
     }
@@ -203,7 +207,15 @@ function inferShape(op: string, data: NestedArray): number[] {
  * tensor([1, 2, 3, 4], { shape: [2, 2], dtype: 'float64', requiresGrad: true });
  */
 export function tensor(data: NestedArray | FloatArray | ArrayLike<number>, options: TensorOptions = {}): Tensor {
+  options = expectOptions('tensor', options);
   const isTyped = ArrayBuffer.isView(data);
+  const raw = data as unknown;
+  if (raw instanceof BigInt64Array || raw instanceof BigUint64Array || raw instanceof DataView) {
+    throw new DTypeError(`tensor: cannot make a tensor from ${describe(data)}; pass numbers, nested arrays or a float or integer typed array`);
+  }
+  if (!isTyped && typeof data !== 'number' && !Array.isArray(data)) {
+    throw new ArgumentError(`tensor: data must be a number, nested arrays or a typed array, got ${describe(data)}`);
+  }
   const dtype = options.dtype ? checkDType('tensor', options.dtype) : data instanceof Float64Array ? 'float64' : 'float32';
   let shape: number[];
   let flat: ArrayLike<number>;
@@ -233,6 +245,8 @@ interface CreateOptions {
 /** A tensor of shape filled with value. @example full([2, 3], 7) */
 export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
   checkShape('full', shape);
+  options = expectOptions('full', options);
+  if (typeof value !== 'number') throw new ArgumentError(`full: value must be a number, got ${describe(value)}`);
   const arr = allocateFor(checkDType('full', options.dtype), sizeOf(shape), options.requiresGrad);
   if (value !== 0) arr.fill(value);
   return new Tensor(arr, [...shape], options.requiresGrad ?? false);
@@ -240,11 +254,13 @@ export function full(shape: readonly number[], value: number, options: CreateOpt
 
 /** @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  checkShape('zeros', shape);
   return full(shape, 0, options);
 }
 
 /** @example ones([3]) */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
+  checkShape('ones', shape);
   return full(shape, 1, options);
 }
 
@@ -253,6 +269,7 @@ export function ones(shape: readonly number[], options: CreateOptions = {}): Ten
  * @example zerosLike(ones([2, 3])) // zeros [2, 3]
  */
 export function zerosLike(x: Tensor): Tensor {
+  expectTensor('zerosLike', x);
   return full(x.shape, 0, { dtype: x.dtype });
 }
 
@@ -261,6 +278,7 @@ export function zerosLike(x: Tensor): Tensor {
  * @example onesLike(zeros([2, 2], { dtype: 'float64' })) // float64 ones [2, 2]
  */
 export function onesLike(x: Tensor): Tensor {
+  expectTensor('onesLike', x);
   return full(x.shape, 1, { dtype: x.dtype });
 }
 
@@ -273,8 +291,12 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
     stop = start;
     start = 0;
   }
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
+  expectNumber('arange', 'start', start);
+  expectNumber('arange', 'stop', stop);
+  expectNumber('arange', 'step', step);
+  if (step === 0) throw new ArgumentError(`arange: step must be non-zero`);
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  checkShape('arange', [n]);
   const arr = allocateFor(checkDType('arange', options.dtype), n, options.requiresGrad);
   for (let i = 0; i < n; i++) arr[i] = start + i * step;
   return new Tensor(arr, [n], options.requiresGrad ?? false);
@@ -283,6 +305,7 @@ export function arange(start: number, stop?: number, step = 1, options: CreateOp
 /** Identity matrix n x m (m defaults to n). @example eye(3) */
 export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
   checkShape('eye', [n, m]);
+  options = expectOptions('eye', options);
   const arr = allocateFor(checkDType('eye', options.dtype), n * m, options.requiresGrad);
   for (let i = 0; i < Math.min(n, m); i++) arr[i * m + i] = 1;
   return new Tensor(arr, [n, m], options.requiresGrad ?? false);
@@ -295,6 +318,7 @@ let defaultRng = new Rng(0);
  * @example manualSeed(42); randn([2]) // the same two numbers every time
  */
 export function manualSeed(seed: number): void {
+  expectNumber('manualSeed', 'seed', seed, { integer: true });
   defaultRng = new Rng(seed);
 }
 
@@ -304,6 +328,9 @@ interface RandomOptions extends CreateOptions {
 
 /** Uniform [0, 1) samples. @example rand([2, 2], { rng: new Rng(1) }) */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkShape('rand', shape);
+  options = expectOptions('rand', options);
+  if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new ArgumentError(`rand: options.rng must be an Rng, got ${describe(options.rng)}`);
   const t = zeros(shape, options);
   const rng = options.rng ?? defaultRng;
   for (let i = 0; i < t.data.length; i++) t.data[i] = rng.uniform();
@@ -312,6 +339,9 @@ export function rand(shape: readonly number[], options: RandomOptions = {}): Ten
 
 /** Standard normal samples. @example randn([3], { rng: new Rng(1), dtype: 'float64' }) */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  checkShape('randn', shape);
+  options = expectOptions('randn', options);
+  if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new ArgumentError(`randn: options.rng must be an Rng, got ${describe(options.rng)}`);
   const t = zeros(shape, options);
   const rng = options.rng ?? defaultRng;
   for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal();
@@ -325,11 +355,24 @@ export type TensorLike = Tensor | number;
  * A number becomes a 0-d tensor of `like`'s dtype; a tensor passes through.
  * @example asTensor(2, 'float64').dtype // 'float64'
  */
-export function asTensor(x: TensorLike, like: Tensor | DType = 'float32'): Tensor {
+export function asTensor(x: TensorLike, like: Tensor | DType = 'float32', op = 'asTensor'): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x !== 'number') throw new DTypeError(`expected a Tensor or a number, got ${typeof x}`);
+  if (typeof x !== 'number') throw new ArgumentError(`${op}: expected a Tensor or a number, got ${describe(x)}`);
   const dtype = typeof like === 'string' ? like : like.dtype;
   const arr = allocate(dtype, 1);
   arr[0] = x;
   return new Tensor(arr, []);
+}
+
+/** x itself when it is a Tensor; otherwise an ArgumentError naming the op and what came instead. */
+export function expectTensor(op: string, x: unknown, what = 'x'): Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: ${what} must be a Tensor, got ${describe(x)}`);
+  return x;
+}
+
+/** An array of Tensors, checked one by one. */
+export function expectTensors(op: string, xs: unknown, what = 'xs'): Tensor[] {
+  if (!Array.isArray(xs)) throw new ArgumentError(`${op}: ${what} must be an array of Tensors, got ${describe(xs)}`);
+  xs.forEach((x, i) => expectTensor(op, x, `${what}[${i}]`));
+  return xs;
 }

@@ -1,7 +1,7 @@
 // Sinusoid regression (Finn et al. 2017): y = A sin(x - phase), amplitude U[0.1, 5], phase
 // U[0, π], x U[-5, 5]. With `frequency`, y = A sin(f·x - phase), f U[0.3, 3] (RoML's variant).
 // Task id: [amplitude, phase] or [amplitude, phase, frequency].
-import { MetagradError } from '../errors.ts';
+import { MetagradError, expectOptions } from '../errors.ts';
 import type { Rng } from '../rng.ts';
 import { Tensor, allocate, type DType } from '../autograd/tensor.ts';
 import { uniformIds, type Batch, type Task, type TaskFamily } from './task.ts';
@@ -56,11 +56,12 @@ export class Sinusoid implements TaskFamily {
   private readonly dtype: DType;
 
   constructor(options: SinusoidOptions = {}) {
+    options = expectOptions('Sinusoid', options);
     const amp = options.amplitude ?? [0.1, 5];
     const phase = options.phase ?? [0, Math.PI];
     this.xRange = options.x ?? [-5, 5];
     for (const [name, r] of [['amplitude', amp], ['phase', phase], ['x', this.xRange], ['frequency', options.frequency ?? [0, 0]]] as const) {
-      if (!(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] <= r[1])) {
+      if (!Array.isArray(r) || r.length !== 2 || !(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] <= r[1])) {
         throw new MetagradError(`Sinusoid: ${name} range must be [low, high] with low <= high, got ${JSON.stringify(r)}`);
       }
     }

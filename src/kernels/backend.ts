@@ -3,7 +3,7 @@
 // precompiled WebAssembly.Module for runtimes that forbid compiling bytes (Cloudflare Workers).
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
-import type { BackendName, Kernels } from './types.ts';
+import { KERNEL_NAMES, type BackendName, type Kernels } from './types.ts';
 import { decodeBase64, wasmKernels } from './wasm.ts';
 import { RELAXED_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.ts';
 
@@ -89,6 +89,9 @@ export function setBackend(name: BackendName): void {
  * @example const previous = setKernels(backendKernels('js')); setKernels(previous);
  */
 export function setKernels(k: Kernels): Kernels {
+  if (k === null || typeof k !== 'object' || !k.kernelNames) throw new BackendError(`setKernels: expected a Kernels object, got ${k === null ? 'null' : typeof k}`);
+  const missing = KERNEL_NAMES.filter((name) => typeof k[name] !== 'function');
+  if (missing.length) throw new BackendError(`setKernels: the kernels '${String(k.name)}' lack ${missing.join(', ')}`);
   const prev = kernels();
   active = k;
   return prev;
@@ -99,6 +102,9 @@ export function setKernels(k: Kernels): Kernels {
  * @example backendKernels('wasm-simd').kernelNames.gemm // 'f32_gemm_4x8_wasmsimd'
  */
 export function backendKernels(name: BackendName): Kernels {
+  if (name !== 'js' && name !== 'wasm' && name !== 'wasm-simd') {
+    throw new BackendError(`backendKernels: unknown backend '${String(name)}'; expected 'wasm-simd', 'wasm' or 'js'`);
+  }
   return loadSync(name);
 }
 
@@ -116,15 +122,27 @@ export async function initWasm(source?: WebAssembly.Module | BufferSource): Prom
     module = source;
   } else {
     let bytes: BufferSource;
-    if (source) {
+    if (source !== undefined) {
+      if (!(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) {
+        throw new BackendError(`initWasm: expected a WebAssembly.Module, the module's bytes or nothing, got ${source === null ? 'null' : typeof source}`);
+      }
       bytes = source;
     } else {
       const simd = wasmBytes('wasm-simd');
       bytes = WebAssembly.validate(simd) ? simd : wasmBytes('wasm');
     }
-    module = await WebAssembly.compile(bytes);
+    try {
+      module = await WebAssembly.compile(bytes);
+    } catch (e) {
+      throw new BackendError(`initWasm: the bytes do not compile as WebAssembly (${(e as Error).message})`);
+    }
   }
-  const instance = await WebAssembly.instantiate(module, {});
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, {});
+  } catch (e) {
+    throw new BackendError(`initWasm: the module does not instantiate without imports; is it a metagrad kernel module? (${(e as Error).message})`);
+  }
   const k = wasmKernels(instance);
   loaded[k.name] = k;
   active = k;

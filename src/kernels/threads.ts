@@ -6,7 +6,7 @@
 // worker_threads Worker, or a Web Worker) running a script that calls startGemmWorker.
 // The calling thread blocks in Atomics.wait while the workers finish: fine in Node and in a
 // worker; a browser's main thread may not block, so use threads from a worker there.
-import { BackendError } from '../errors.ts';
+import { ArgumentError, BackendError, describe } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
 import { gemmEpilogue } from './js/gemm.ts';
 import type { GemmArgs, Kernels } from './types.ts';
@@ -79,6 +79,9 @@ export function threadsBuild(): { bytes: Uint8Array<ArrayBuffer>; relaxed: boole
  * // in a Web Worker: self.onmessage = (e) => startGemmWorker(e.data);
  */
 export function startGemmWorker(init: WorkerInit): void {
+  if (init === null || typeof init !== 'object' || !(init.module instanceof WebAssembly.Module) || !(init.memory instanceof WebAssembly.Memory) || !Number.isInteger(init.ctl)) {
+    throw new ArgumentError(`startGemmWorker: init must be the message threadedKernels posts ({ module, memory, ctl }), got ${describe(init)}`);
+  }
   const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
   const ex = instance.exports as unknown as GemmExports;
   const ctl = new Int32Array(init.memory.buffer, init.ctl, CTL_BYTES / 4);
@@ -111,6 +114,9 @@ export function startGemmWorker(init: WorkerInit): void {
  * // setKernels(k); ... k.dispose();
  */
 export async function threadedKernels(options: ThreadOptions): Promise<ThreadedKernels> {
+  if (options === null || typeof options !== 'object' || typeof options.spawn !== 'function') {
+    throw new ArgumentError(`threadedKernels: options must be an object with spawn (a function returning a worker), got ${describe(options)}`);
+  }
   const threads = options.threads ?? 2;
   const minMacs = options.minMacs ?? 64 ** 3;
   if (!Number.isInteger(threads) || threads < 1 || threads > 32) throw new BackendError(`threadedKernels: threads must be an integer from 1 to 32, got ${threads}`);

@@ -1,6 +1,6 @@
 // The Learner interface every meta-learner implements, and the gradient-based inner loop they
 // share. Samplers and robust objectives (later layers) compose with any Learner through it.
-import { MetagradError } from '../errors.ts';
+import { ArgumentError, MetagradError, className, describe } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
 import { addScaled, mul, square, sub } from '../autograd/ops/elementwise.ts';
 import { mean } from '../autograd/ops/reduce.ts';
@@ -8,7 +8,7 @@ import { crossEntropy, mseLoss } from '../autograd/ops/nn.ts';
 import { concat } from '../autograd/ops/slice.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
-import type { Module, ParamMap } from '../nn/module.ts';
+import { Module, type ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
 
 export interface TaskData {
@@ -66,6 +66,13 @@ export function perTaskMse(pred: Tensor, y: Tensor): Tensor {
 }
 export type LossFn = (pred: Tensor, target: Tensor) => Tensor;
 
+/** The model a learner wraps: a Module, or an ArgumentError naming the learner. */
+export function expectModel(op: string, model: unknown): Module {
+  if (!(model instanceof Module)) throw new ArgumentError(`${op}: model must be a Module (MLP, Sequential, ...), got ${describe(model)}`);
+  if (model.namedParameters().length === 0) throw new ArgumentError(`${op}: the model has no parameters to learn`);
+  return model;
+}
+
 export function lossFn(name: LossName): LossFn {
   if (name === 'mse') return (p, t) => mseLoss(p, t);
   if (name === 'crossEntropy') return (p, t) => crossEntropy(p, t);
@@ -115,11 +122,13 @@ export function innerSGD(loop: InnerLoop, params: ParamMap, support: Batch, step
  * step updates exactly the model's parameters (Reptile, the pretrain baseline).
  */
 export abstract class PlainSGDLearner implements Learner {
+  static readonly typeName: string = 'PlainSGDLearner';
   abstract readonly name: string;
   protected readonly loop: InnerLoop;
 
   constructor(readonly model: Module, innerLr: number, loss: LossName) {
-    if (!Number.isFinite(innerLr) || innerLr < 0) throw new MetagradError(`${this.constructor.name}: innerLr must be a finite number >= 0, got ${innerLr}`);
+    expectModel(className(this), model);
+    if (typeof innerLr !== 'number' || !Number.isFinite(innerLr) || innerLr < 0) throw new MetagradError(`${className(this)}: innerLr must be a finite number >= 0, got ${innerLr}`);
     this.loop = { model, loss: lossFn(loss), adapted: model.namedParameters().map(([n]) => n), secondOrder: false, rate: () => innerLr };
   }
 

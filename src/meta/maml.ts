@@ -3,7 +3,7 @@
 //   Meta-SGD   innerLr learned per parameter (learnInnerLr: 'parameter'), or per layer / one scalar;
 //   ANIL       only the head adapts (adapt: names of the head's parameters);
 //   RMAML's inner-rate rule: α += α₀ Σ_i ∇L_val(θ_i')ᵀ ∇L_train(θ) after each outer step.
-import { MetagradError } from '../errors.ts';
+import { ArgumentError, MetagradError, describe, expectNumber, expectOptions } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
 import { tidy } from '../autograd/tidy.ts';
 import { add, div } from '../autograd/ops/elementwise.ts';
@@ -12,7 +12,7 @@ import { stack } from '../autograd/ops/slice.ts';
 import { Tensor, full } from '../autograd/tensor.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
-import { canBatch, innerSGD, lossFn, perTaskMse, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import { canBatch, expectModel, innerSGD, lossFn, perTaskMse, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
 
 export type InnerLrMode = 'fixed' | 'scalar' | 'layer' | 'parameter';
 
@@ -39,6 +39,7 @@ export interface MAMLOptions {
 const layerOf = (name: string) => name.slice(0, name.lastIndexOf('.'));
 
 export class MAML implements Learner {
+  static readonly typeName: string = 'MAML';
   readonly name: string;
   readonly innerSteps: number;
   readonly firstOrder: boolean;
@@ -55,6 +56,8 @@ export class MAML implements Learner {
   readonly batchTasks: boolean;
 
   constructor(readonly model: Module, options: MAMLOptions = {}) {
+    expectModel('MAML', model);
+    options = expectOptions('MAML', options);
     this.fixedLr = options.innerLr ?? 0.01;
     this.innerSteps = options.innerSteps ?? 1;
     this.firstOrder = options.firstOrder ?? false;
@@ -63,7 +66,13 @@ export class MAML implements Learner {
     this.lossName = options.loss ?? 'mse';
     this.batchTasks = options.batchTasks ?? true;
     if (!Number.isInteger(this.innerSteps) || this.innerSteps < 0) throw new MetagradError(`MAML: innerSteps must be an integer >= 0, got ${options.innerSteps}`);
-    if (!Number.isFinite(this.fixedLr) || this.fixedLr < 0) throw new MetagradError(`MAML: innerLr must be a finite number >= 0, got ${options.innerLr}`);
+    if (typeof this.fixedLr !== 'number' || !Number.isFinite(this.fixedLr) || this.fixedLr < 0) throw new MetagradError(`MAML: innerLr must be a finite number >= 0, got ${options.innerLr}`);
+    if (!['fixed', 'scalar', 'layer', 'parameter'].includes(this.learnInnerLr)) throw new ArgumentError(`MAML: learnInnerLr must be 'fixed', 'scalar', 'layer' or 'parameter', got ${describe(this.learnInnerLr)}`);
+    expectNumber('MAML', 'innerLrHypergradient', this.innerLrHypergradient, { min: 0 });
+    lossFn(this.lossName);
+    if (options.adapt !== undefined && (!Array.isArray(options.adapt) || options.adapt.some((n) => typeof n !== 'string'))) {
+      throw new ArgumentError(`MAML: adapt must be an array of parameter names, got ${describe(options.adapt)}`);
+    }
     if (this.innerLrHypergradient && this.learnInnerLr !== 'fixed') throw new MetagradError(`MAML: innerLrHypergradient adjusts a fixed inner rate; it cannot combine with learnInnerLr '${this.learnInnerLr}'`);
     const all = model.namedParameters().map(([n]) => n);
     this.adapted = options.adapt ?? all;
@@ -169,6 +178,8 @@ export class MAML implements Learner {
  * @example metaSGD(new MLP([1, 40, 40, 1])).metaParameters().length // 6 weights + 6 learned rate tensors
  */
 export function metaSGD(model: Module, options: Omit<MAMLOptions, 'learnInnerLr'> = {}): MAML {
+  expectModel('metaSGD', model);
+  options = expectOptions('metaSGD', options);
   return new MAML(model, { ...options, learnInnerLr: 'parameter', name: options.name ?? 'metasgd' });
 }
 
@@ -178,6 +189,8 @@ export function metaSGD(model: Module, options: Omit<MAMLOptions, 'learnInnerLr'
  * @example anil(new MLP([1, 40, 40, 1]), { innerLr: 0.01 }).adapted // ['layers.4.weight', 'layers.4.bias']
  */
 export function anil(model: Module, options: MAMLOptions & { head?: string } = {}): MAML {
+  expectModel('anil', model);
+  options = expectOptions('anil', options);
   const names = model.namedParameters().map(([n]) => n);
   const head = options.head ?? layerOf(names[names.length - 1]);
   const adapt = names.filter((n) => layerOf(n) === head);

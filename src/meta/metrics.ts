@@ -1,7 +1,7 @@
 // Tail-aware metrics of a task distribution: mean, standard error, CVaR at alpha (the mean of
 // the worst alpha fraction of tasks: the highest losses) and the worst case.
-import { MetagradError } from '../errors.ts';
-import type { Rng } from '../rng.ts';
+import { ArgumentError, MetagradError, describe, expectNumber, expectOptions } from '../errors.ts';
+import { Rng } from '../rng.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { tidy } from '../autograd/tidy.ts';
 import type { TaskFamily, Task } from '../envs/task.ts';
@@ -22,6 +22,7 @@ export interface Summary {
  * @example summarize([1, 2, 3, 10], 0.25) // { mean: 4, cvar: 10, worst: 10, ... }
  */
 export function summarize(losses: readonly number[], alpha: number): Summary {
+  if (!Array.isArray(losses) || losses.some((l) => typeof l !== 'number')) throw new ArgumentError(`summarize: losses must be an array of numbers, got ${describe(losses)}`);
   if (losses.length === 0) throw new MetagradError('summarize: no losses');
   if (!(alpha > 0 && alpha <= 1)) throw new MetagradError(`summarize: alpha must be in (0, 1], got ${alpha}`);
   const n = losses.length;
@@ -67,9 +68,20 @@ export interface EvalResult {
  * @example evaluate(new MAML(new MLP([1, 8, 1])), new Sinusoid(), { tasks: new Sinusoid().sample(new Rng(0), 10), shots: 5, steps: 1, rng: new Rng(1) }).mean // [loss before, after 1 step]
  */
 export function evaluate(learner: Learner, family: TaskFamily, options: EvalOptions): EvalResult {
-  const { tasks, shots, steps, rng } = options;
-  const alpha = options.alpha ?? 0.1;
-  const querySize = options.querySize ?? 100;
+  if (learner === null || typeof learner !== 'object' || typeof learner.adapt !== 'function' || !learner.model) {
+    throw new ArgumentError(`evaluate: learner must be a Learner (MAML, Reptile, Pretrain, ...), got ${describe(learner)}`);
+  }
+  if (family === null || typeof family !== 'object' || typeof family.sample !== 'function') {
+    throw new ArgumentError(`evaluate: family must be a TaskFamily, got ${describe(family)}`);
+  }
+  options = expectOptions('evaluate', options);
+  const { tasks, rng } = options;
+  if (!Array.isArray(tasks) || tasks.length === 0) throw new ArgumentError(`evaluate: tasks must be a non-empty array of tasks, got ${describe(tasks)}`);
+  const shots = expectNumber('evaluate', 'shots', options.shots, { integer: true, min: 1 });
+  const steps = expectNumber('evaluate', 'steps', options.steps, { integer: true, min: 0 });
+  const alpha = expectNumber('evaluate', 'alpha', options.alpha ?? 0.1, { min: 0, above: true, max: 1 });
+  const querySize = expectNumber('evaluate', 'querySize', options.querySize ?? 100, { integer: true, min: 1 });
+  if (!(rng instanceof Rng)) throw new ArgumentError(`evaluate: rng must be an Rng (e.g. new Rng(0)), got ${describe(rng)}`);
   const loss = lossFn(family.loss);
   const perTask: number[][] = Array.from({ length: steps + 1 }, () => []);
   const theta = learner.model.paramMap();

@@ -5,7 +5,7 @@
 // shards by their task counts. No Node built-ins: the caller supplies spawn() (a Node
 // worker_threads Worker, or a Web Worker) running a script that calls startTaskWorker.
 // The caller blocks in Atomics.wait: fine in Node and in a worker, not on a browser's main thread.
-import { MetagradError } from '../errors.ts';
+import { ArgumentError, MetagradError, describe, expectFunction } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { WorkerLike } from '../kernels/threads.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
@@ -123,6 +123,10 @@ function readError(sab: SharedArrayBuffer): string {
  * // worker script: parentPort.once('message', (init) => startTaskWorker(init, (spec) => buildLearner(spec)));
  */
 export function startTaskWorker(init: TaskWorkerInit, makeLearner: (spec: unknown) => Learner): void {
+  if (init === null || typeof init !== 'object' || !(init.buffer instanceof SharedArrayBuffer) || !Array.isArray(init.sizes)) {
+    throw new ArgumentError(`startTaskWorker: init must be the message parallelTasks posts ({ buffer, spec, sizes }), got ${describe(init)}`);
+  }
+  expectFunction('startTaskWorker', makeLearner, 'makeLearner');
   const ctl = new Int32Array(init.buffer, 0, HEADER_BYTES / 4);
   let seen = Atomics.load(ctl, SEQ);
   let learner: Learner;
@@ -193,6 +197,12 @@ export interface ParallelLearner extends Learner {
  * // metaTrain({ learner: p, ... }); p.dispose();
  */
 export function parallelTasks(learner: Learner, options: ParallelOptions): ParallelLearner {
+  if (learner === null || typeof learner !== 'object' || typeof learner.metaGradient !== 'function') {
+    throw new ArgumentError(`parallelTasks: learner must be a Learner, got ${describe(learner)}`);
+  }
+  if (options === null || typeof options !== 'object' || typeof options.spawn !== 'function') {
+    throw new ArgumentError(`parallelTasks: options must be an object with spawn (a function returning a worker), got ${describe(options)}`);
+  }
   const threads = options.threads ?? 2;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new MetagradError(`parallelTasks: threads must be an integer from 1 to 64, got ${threads}`);
   if (typeof SharedArrayBuffer === 'undefined') throw new MetagradError('parallelTasks: this runtime has no SharedArrayBuffer (in browsers: cross-origin isolation)');

@@ -1,5 +1,6 @@
 // The baseline the MAML paper compares to: one model trained on all tasks' data jointly (no
 // inner loop in training), then fine-tuned at test time with the same SGD steps MAML takes.
+import { expectOptions } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
 import { add, div } from '../autograd/ops/elementwise.ts';
 import { Tensor } from '../autograd/tensor.ts';
@@ -14,9 +15,11 @@ export interface PretrainOptions {
 }
 
 export class Pretrain extends PlainSGDLearner {
+  static override readonly typeName: string = 'Pretrain';
   readonly name = 'pretrain';
 
   constructor(model: Module, options: PretrainOptions = {}) {
+    options = expectOptions('Pretrain', options);
     super(model, options.innerLr ?? 0.01, options.loss ?? 'mse');
   }
 

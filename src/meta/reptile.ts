@@ -1,7 +1,7 @@
 // Reptile (Nichol et al. 2018): adapt to each task with plain SGD, then move θ toward the
 // adapted weights. The outer "gradient" is θ - mean_i θ_i', so any outer optimizer applies it
 // (SGD with lr ε is the paper's update θ += ε(θ' - θ)).
-import { MetagradError } from '../errors.ts';
+import { MetagradError, expectOptions } from '../errors.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { tidy } from '../autograd/tidy.ts';
@@ -21,12 +21,14 @@ export interface ReptileOptions {
 }
 
 export class Reptile extends PlainSGDLearner {
+  static override readonly typeName: string = 'Reptile';
   readonly name = 'reptile';
   readonly innerSteps: number;
   readonly batchTasks: boolean;
   private readonly lossName: LossName;
 
   constructor(model: Module, options: ReptileOptions = {}) {
+    options = expectOptions('Reptile', options);
     super(model, options.innerLr ?? 0.01, options.loss ?? 'mse');
     this.lossName = options.loss ?? 'mse';
     this.batchTasks = options.batchTasks ?? true;

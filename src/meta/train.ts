@@ -1,7 +1,7 @@
 // The outer loop: sample a meta-batch of tasks, ask the learner for the meta-gradient, step the
 // outer optimizer. Deterministic given the rng.
-import { MetagradError } from '../errors.ts';
-import type { Rng } from '../rng.ts';
+import { ArgumentError, describe, expectOptions } from '../errors.ts';
+import { Rng } from '../rng.ts';
 import type { TaskFamily } from '../envs/task.ts';
 import type { Tensor } from '../autograd/tensor.ts';
 import type { Learner, TaskData } from './learner.ts';
@@ -29,9 +29,14 @@ export interface MetaTrainOptions {
  * @example metaTrain({ learner: new MAML(new MLP([1, 8, 1])), family: new Sinusoid(), optimizer: new Adam(new MLP([1, 8, 1]).parameters()), metaSteps: 2, metaBatch: 4, shots: 5, rng: new Rng(0) })
  */
 export function metaTrain(o: MetaTrainOptions): number[] {
-  for (const [name, v] of [['metaSteps', o.metaSteps], ['metaBatch', o.metaBatch], ['shots', o.shots]] as const) {
-    if (!Number.isInteger(v) || v < (name === 'metaSteps' ? 0 : 1)) throw new MetagradError(`metaTrain: ${name} must be a positive integer, got ${v}`);
+  o = expectOptions('metaTrain', o);
+  for (const [name, v] of [['metaSteps', o.metaSteps], ['metaBatch', o.metaBatch], ['shots', o.shots], ['querySize', o.querySize ?? 1]] as const) {
+    if (!Number.isInteger(v) || v < (name === 'metaSteps' ? 0 : 1)) throw new ArgumentError(`metaTrain: ${name} must be ${name === 'metaSteps' ? 'an integer >= 0' : 'a positive integer'}, got ${describe(v)}`);
   }
+  if (!o.learner || typeof o.learner.metaGradient !== 'function') throw new ArgumentError(`metaTrain: learner must be a Learner, got ${describe(o.learner)}`);
+  if (!o.family || typeof o.family.sample !== 'function') throw new ArgumentError(`metaTrain: family must be a TaskFamily, got ${describe(o.family)}`);
+  if (!o.optimizer || typeof o.optimizer.step !== 'function') throw new ArgumentError(`metaTrain: optimizer must have step(grads), got ${describe(o.optimizer)}`);
+  if (!(o.rng instanceof Rng)) throw new ArgumentError(`metaTrain: rng must be an Rng (e.g. new Rng(0)), got ${describe(o.rng)}`);
   const losses: number[] = [];
   for (let step = 0; step < o.metaSteps; step++) {
     const tasks: TaskData[] = o.family.sample(o.rng, o.metaBatch).map((t) => ({

@@ -6,7 +6,7 @@
 //   'running' — always the running averages (frozen statistics; a test-time choice).
 //   'auto'    — PyTorch's behaviour: batch statistics in train(), running ones in eval().
 // Running averages are updated whenever batch statistics are used in training mode.
-import { MetagradError, ShapeError, fmtShape } from '../errors.ts';
+import { MetagradError, ShapeError, expectNumber, expectOptions, fmtShape, className } from '../errors.ts';
 import { Tensor, allocatePersistent, type DType } from '../autograd/tensor.ts';
 import { add, div, mul, sqrt, sub } from '../autograd/ops/elementwise.ts';
 import { mean, reshape } from '../autograd/ops/reduce.ts';
@@ -23,14 +23,17 @@ export interface BatchNormOptions {
 }
 
 abstract class BatchNorm extends Module {
+  static override readonly typeName: string = 'BatchNorm';
   readonly eps: number;
   readonly momentum: number;
   stats: BatchNormStats;
 
   constructor(readonly numFeatures: number, options: BatchNormOptions, private readonly rank: number) {
     super();
-    this.eps = options.eps ?? 1e-5;
-    this.momentum = options.momentum ?? 0.1;
+    expectNumber(className(this), 'numFeatures', numFeatures, { integer: true, min: 1 });
+    options = expectOptions(className(this), options);
+    this.eps = expectNumber(className(this), 'eps', options.eps ?? 1e-5, { min: 0, above: true });
+    this.momentum = expectNumber(className(this), 'momentum', options.momentum ?? 0.1, { min: 0, max: 1 });
     this.stats = options.stats ?? 'batch';
     if (!['batch', 'running', 'auto'].includes(this.stats)) {
       throw new MetagradError(`BatchNorm: stats must be 'batch', 'running' or 'auto', got '${this.stats}'`);
@@ -47,8 +50,8 @@ abstract class BatchNorm extends Module {
     this.registerBuffer('runningVar', filled(1));
   }
 
-  forward(x: Tensor, s: Scope): Tensor {
-    const name = this.constructor.name;
+  forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
+    const name = className(this);
     if (x.ndim !== this.rank || x.shape[1] !== this.numFeatures) {
       throw new ShapeError(`${name}: expected [N, ${this.numFeatures}${this.rank === 4 ? ', H, W' : ''}], got ${fmtShape(x.shape)}`);
     }
@@ -88,6 +91,7 @@ abstract class BatchNorm extends Module {
 
 /** BatchNorm over [N, C]. Default stats 'batch' (see the header for why). */
 export class BatchNorm1d extends BatchNorm {
+  static override readonly typeName: string = 'BatchNorm1d';
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super(numFeatures, options, 2);
   }
@@ -95,6 +99,7 @@ export class BatchNorm1d extends BatchNorm {
 
 /** BatchNorm over [N, C, H, W]. Default stats 'batch' (see the header for why). */
 export class BatchNorm2d extends BatchNorm {
+  static override readonly typeName: string = 'BatchNorm2d';
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super(numFeatures, options, 4);
   }

@@ -1,6 +1,6 @@
 // Layers: Linear, Conv1d, Conv2d, activations, Flatten, Sequential, MLP. Weights use PyTorch's
 // layouts ([out, in], [out, in, k...]) so safetensors checkpoints map one to one.
-import { MetagradError } from '../errors.ts';
+import { ArgumentError, MetagradError, describe, expectNumber, expectOptions } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import type { DType, Tensor } from '../autograd/tensor.ts';
 import { relu, sigmoid, tanh } from '../autograd/ops/elementwise.ts';
@@ -9,6 +9,7 @@ import { reshape } from '../autograd/ops/reduce.ts';
 import { conv1d, conv2d } from '../autograd/ops/conv.ts';
 import { Module, type Scope } from './module.ts';
 import { fans, initWeight, type InitName } from './init.ts';
+import { checkShape } from '../autograd/shape.ts';
 
 export interface LayerOptions {
   bias?: boolean;
@@ -18,7 +19,14 @@ export interface LayerOptions {
   dtype?: DType;
 }
 
-function initParams(shape: number[], bias: boolean, o: LayerOptions): [Tensor, Tensor | null] {
+/** Layer sizes: positive integers, named in the error with the layer. */
+function checkSizes(layer: string, sizes: Record<string, unknown>): void {
+  for (const [name, v] of Object.entries(sizes)) expectNumber(layer, name, v, { integer: true, min: 1 });
+}
+
+function initParams(layer: string, shape: number[], bias: boolean, o: LayerOptions): [Tensor, Tensor | null] {
+  checkShape(layer, shape);
+  if (o.rng !== undefined && !(o.rng instanceof Rng)) throw new ArgumentError(`layer options: rng must be an Rng, got ${describe(o.rng)}`);
   const rng = o.rng ?? new Rng(0);
   const dtype = o.dtype ?? 'float32';
   const w = initWeight(o.init ?? 'default', shape, rng, dtype);
@@ -28,9 +36,12 @@ function initParams(shape: number[], bias: boolean, o: LayerOptions): [Tensor, T
 
 /** y = x Wᵀ + b, W [out, in]. @example new Linear(1, 40, { rng: new Rng(0) }) */
 export class Linear extends Module {
+  static override readonly typeName: string = 'Linear';
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LayerOptions = {}) {
     super();
-    const [w, b] = initParams([outFeatures, inFeatures], options.bias ?? true, options);
+    checkSizes('Linear', { inFeatures, outFeatures });
+    options = expectOptions('Linear', options);
+    const [w, b] = initParams('Linear', [outFeatures, inFeatures], options.bias ?? true, options);
     this.registerParameter('weight', w);
     if (b) this.registerParameter('bias', b);
     this.hasBias = b !== null;
@@ -41,7 +52,7 @@ export class Linear extends Module {
    * Task-batched parameters work too: weight [T, out, in] with x [T, N, in] gives [T, N, out]
    * (one batched GEMM), and a bias [T, out] is added per task.
    */
-  forward(x: Tensor, s: Scope): Tensor {
+  forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
     return this.forwardWith(x, s, null);
   }
 
@@ -66,32 +77,38 @@ export interface ConvLayerOptions extends LayerOptions {
 
 /** 2-D convolution, NCHW, W [out, in, k, k]. */
 export class Conv2d extends Module {
+  static override readonly typeName: string = 'Conv2d';
   private readonly hasBias: boolean;
   constructor(inChannels: number, outChannels: number, kernelSize: number, readonly options: ConvLayerOptions = {}) {
     super();
-    const [w, b] = initParams([outChannels, inChannels, kernelSize, kernelSize], options.bias ?? true, options);
+    checkSizes('Conv2d', { inChannels, outChannels, kernelSize });
+    expectOptions('Conv2d', options);
+    const [w, b] = initParams('Conv2d', [outChannels, inChannels, kernelSize, kernelSize], options.bias ?? true, options);
     this.registerParameter('weight', w);
     if (b) this.registerParameter('bias', b);
     this.hasBias = b !== null;
   }
 
-  forward(x: Tensor, s: Scope): Tensor {
+  forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
     return conv2d(x, s.param('weight'), this.hasBias ? s.param('bias') : null, { stride: this.options.stride, padding: this.options.padding });
   }
 }
 
 /** 1-D convolution, NCL, W [out, in, k]. */
 export class Conv1d extends Module {
+  static override readonly typeName: string = 'Conv1d';
   private readonly hasBias: boolean;
   constructor(inChannels: number, outChannels: number, kernelSize: number, readonly options: ConvLayerOptions = {}) {
     super();
-    const [w, b] = initParams([outChannels, inChannels, kernelSize], options.bias ?? true, options);
+    checkSizes('Conv1d', { inChannels, outChannels, kernelSize });
+    expectOptions('Conv1d', options);
+    const [w, b] = initParams('Conv1d', [outChannels, inChannels, kernelSize], options.bias ?? true, options);
     this.registerParameter('weight', w);
     if (b) this.registerParameter('bias', b);
     this.hasBias = b !== null;
   }
 
-  forward(x: Tensor, s: Scope): Tensor {
+  forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
     return conv1d(x, s.param('weight'), this.hasBias ? s.param('bias') : null, { stride: this.options.stride, padding: this.options.padding });
   }
 }
@@ -101,11 +118,12 @@ const ACTIVATIONS: Record<ActivationName, (x: Tensor) => Tensor> = { relu, tanh,
 
 /** An elementwise activation as a module. */
 export class Activation extends Module {
+  static override readonly typeName: string = 'Activation';
   private readonly fn: (x: Tensor) => Tensor;
   constructor(readonly kind: ActivationName) {
     super();
-    const fn = ACTIVATIONS[kind];
-    if (!fn) throw new MetagradError(`Activation: unknown activation '${kind}'; expected relu, tanh or sigmoid`);
+    const fn = typeof kind === 'string' && Object.prototype.hasOwnProperty.call(ACTIVATIONS, kind) ? ACTIVATIONS[kind] : undefined;
+    if (!fn) throw new MetagradError(`Activation: unknown activation ${typeof kind === 'string' ? `'${kind}'` : describe(kind)}; expected relu, tanh or sigmoid`);
     this.fn = fn;
   }
 
@@ -120,6 +138,7 @@ export class Activation extends Module {
 
 /** [N, ...] -> [N, prod(...)]. */
 export class Flatten extends Module {
+  static override readonly typeName: string = 'Flatten';
   forward(x: Tensor): Tensor {
     return reshape(x, [x.shape[0], -1]);
   }
@@ -127,14 +146,18 @@ export class Flatten extends Module {
 
 /** Children run in order; named '0', '1', ... like torch.nn.Sequential. */
 export class Sequential extends Module {
+  static override readonly typeName: string = 'Sequential';
   readonly length: number;
   constructor(...layers: Module[]) {
     super();
-    layers.forEach((m, i) => this.registerModule(String(i), m));
+    layers.forEach((m, i) => {
+      if (!(m instanceof Module)) throw new ArgumentError(`Sequential: layer ${i} must be a Module, got ${describe(m)}`);
+      this.registerModule(String(i), m);
+    });
     this.length = layers.length;
   }
 
-  forward(x: Tensor, s: Scope): Tensor {
+  forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
     for (let i = 0; i < this.length; i++) {
       const layer = this.child(String(i));
       const next = i + 1 < this.length ? this.child(String(i + 1)) : null;
@@ -165,11 +188,14 @@ export interface MLPOptions extends LayerOptions {
  * @example new MLP([1, 40, 40, 1], { activation: 'relu', rng: new Rng(0) })
  */
 export class MLP extends Module {
+  static override readonly typeName: string = 'MLP';
   constructor(readonly sizes: readonly number[], options: MLPOptions = {}) {
     super();
-    if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
-      throw new MetagradError(`MLP: sizes must be at least two positive integers, got [${sizes.join(',')}]`);
+    if (!Array.isArray(sizes) || sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new MetagradError(`MLP: sizes must be at least two positive integers, got ${Array.isArray(sizes) ? `[${sizes.map(String).join(',')}]` : describe(sizes)}`);
     }
+    options = expectOptions('MLP', options);
+    for (let i = 1; i < sizes.length; i++) checkShape('MLP', [sizes[i], sizes[i - 1]]);
     const rng = options.rng ?? new Rng(0);
     const layers: Module[] = [];
     for (let i = 0; i + 1 < sizes.length; i++) {
@@ -179,7 +205,7 @@ export class MLP extends Module {
     this.registerModule('layers', new Sequential(...layers));
   }
 
-  forward(x: Tensor, s: Scope): Tensor {
+  forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
     return s.run('layers', x);
   }
 

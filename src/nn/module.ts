@@ -1,8 +1,8 @@
 // Module: named parameters, buffers and child modules, train/eval, and a functional call.
 // `module.call(x, params)` runs the module with an explicit parameter map (how MAML evaluates
 // adapted weights without mutating the module); `module.call(x)` uses its own parameters.
-import { MetagradError, ShapeError, fmtShape } from '../errors.ts';
-import { Tensor } from '../autograd/tensor.ts';
+import { ArgumentError, MetagradError, ShapeError, describe, fmtShape, className } from '../errors.ts';
+import { Tensor, expectTensor } from '../autograd/tensor.ts';
 
 /** Parameters by dotted name ("layers.0.weight"), as namedParameters() lists them. */
 export type ParamMap = Map<string, Tensor>;
@@ -15,7 +15,7 @@ export class Scope {
   param(name: string): Tensor {
     if (this.map) {
       const t = this.map.get(this.prefix + name);
-      if (!t) throw new MetagradError(`${this.module.constructor.name}.call: the parameter map lacks '${this.prefix + name}'`);
+      if (!t) throw new MetagradError(`${className(this.module)}.call: the parameter map lacks '${this.prefix + name}'`);
       return t;
     }
     return this.module.localParameter(name);
@@ -33,14 +33,24 @@ export class Scope {
 }
 
 export abstract class Module {
+  static readonly typeName: string = 'Module';
   /** True in training mode (BatchNorm uses it); set with train() / eval(). */
   training = true;
   private readonly params = new Map<string, Tensor>();
   private readonly buffers = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
 
-  /** The computation, reading parameters through the scope. */
-  abstract forward(x: Tensor, scope: Scope): Tensor;
+  /**
+   * The computation, reading parameters through the scope. Called without one (the PyTorch
+   * habit, `model.forward(x)`), it runs with the module's own parameters, as call(x) does: every
+   * built-in layer defaults its scope to `this.ownScope()`, and a subclass of yours should too.
+   */
+  abstract forward(x: Tensor, scope?: Scope): Tensor;
+
+  /** The scope that reads this module's own parameters: what forward(x) and call(x) use. */
+  ownScope(): Scope {
+    return new Scope(this, null, '');
+  }
 
   /**
    * Runs the module; with `params`, the module's own parameters are replaced by the map's
@@ -72,19 +82,19 @@ export abstract class Module {
 
   localParameter(name: string): Tensor {
     const t = this.params.get(name);
-    if (!t) throw new MetagradError(`${this.constructor.name}: no parameter '${name}'`);
+    if (!t) throw new MetagradError(`${className(this)}: no parameter '${name}'`);
     return t;
   }
 
   localBuffer(name: string): Tensor {
     const t = this.buffers.get(name);
-    if (!t) throw new MetagradError(`${this.constructor.name}: no buffer '${name}'`);
+    if (!t) throw new MetagradError(`${className(this)}: no buffer '${name}'`);
     return t;
   }
 
   child(name: string): Module {
     const m = this.children.get(name);
-    if (!m) throw new MetagradError(`${this.constructor.name}: no child module '${name}'`);
+    if (!m) throw new MetagradError(`${className(this)}: no child module '${name}'`);
     return m;
   }
 
@@ -153,6 +163,9 @@ export abstract class Module {
    * both ways and every shape and dtype must agree, or nothing is changed.
    */
   loadStateDict(state: Record<string, Tensor>): void {
+    if (state === null || typeof state !== 'object' || Array.isArray(state)) {
+      throw new ArgumentError(`${className(this)}.loadStateDict: state must be a record of Tensors by name, got ${describe(state)}`);
+    }
     const own = this.stateDict();
     const missing = Object.keys(own).filter((n) => !(n in state));
     const unexpected = Object.keys(state).filter((n) => !(n in own));
@@ -161,6 +174,7 @@ export abstract class Module {
     }
     for (const [n, t] of Object.entries(own)) {
       const src = state[n];
+      expectTensor(`${className(this)}.loadStateDict`, src, `state['${n}']`);
       if (src.shape.length !== t.shape.length || src.shape.some((d, i) => d !== t.shape[i]) || src.dtype !== t.dtype) {
         throw new ShapeError(`loadStateDict: '${n}' is ${fmtShape(src.shape)} ${src.dtype} in the state, ${fmtShape(t.shape)} ${t.dtype} in the module`);
       }

@@ -1,24 +1,28 @@
 // Optimizers update parameter tensors in place (their .data), from explicit gradients or from
 // .grad. State dicts hold plain tensors so they can go into a safetensors checkpoint.
-import { MetagradError, ShapeError, fmtShape } from '../errors.ts';
-import { Tensor, allocatePersistent } from '../autograd/tensor.ts';
+import { ArgumentError, MetagradError, ShapeError, describe, expectNumber, expectOptions, fmtShape, className } from '../errors.ts';
+import { Tensor, allocatePersistent, expectTensor, expectTensors } from '../autograd/tensor.ts';
 
 abstract class Optimizer {
+  static readonly typeName: string = 'Optimizer';
   stepCount = 0;
   constructor(readonly params: Tensor[]) {
-    if (params.length === 0) throw new MetagradError(`${this.constructor.name}: no parameters to optimize`);
+    if (!Array.isArray(params)) throw new ArgumentError(`${className(this)}: params must be an array of Tensors, got ${describe(params)}`);
+    params.forEach((p, i) => expectTensor(className(this), p, `params[${i}]`));
+    if (params.length === 0) throw new MetagradError(`${className(this)}: no parameters to optimize`);
   }
 
   /** One update from `grads` (one per parameter, same order), or from each parameter's .grad. */
   step(grads?: readonly Tensor[]): void {
+    if (grads !== undefined) expectTensors(`${className(this)}.step`, grads, 'grads');
     const gs = grads ?? this.params.map((p, i) => {
-      if (!p.grad) throw new MetagradError(`${this.constructor.name}.step: parameter ${i} ${fmtShape(p.shape)} has no .grad; call backward() or pass gradients`);
+      if (!p.grad) throw new MetagradError(`${className(this)}.step: parameter ${i} ${fmtShape(p.shape)} has no .grad; call backward() or pass gradients`);
       return p.grad;
     });
-    if (gs.length !== this.params.length) throw new MetagradError(`${this.constructor.name}.step: ${gs.length} gradients for ${this.params.length} parameters`);
+    if (gs.length !== this.params.length) throw new MetagradError(`${className(this)}.step: ${gs.length} gradients for ${this.params.length} parameters`);
     gs.forEach((g, i) => {
       const p = this.params[i];
-      if (g.size !== p.size) throw new ShapeError(`${this.constructor.name}.step: gradient ${i} is ${fmtShape(g.shape)}, parameter is ${fmtShape(p.shape)}`);
+      if (g.size !== p.size) throw new ShapeError(`${className(this)}.step: gradient ${i} is ${fmtShape(g.shape)}, parameter is ${fmtShape(p.shape)}`);
     });
     this.stepCount++;
     this.params.forEach((p, i) => this.update(i, p.data, gs[i].data));
@@ -40,10 +44,11 @@ abstract class Optimizer {
   abstract stateDict(): Record<string, Tensor>;
 
   loadStateDict(state: Record<string, Tensor>): void {
+    if (state === null || typeof state !== 'object') throw new ArgumentError(`${className(this)}.loadStateDict: state must be a record of Tensors, got ${describe(state)}`);
     const own = this.stateDict();
     for (const [name, t] of Object.entries(own)) {
       const src = state[name];
-      if (!src || src.size !== t.size) throw new ShapeError(`${this.constructor.name}.loadStateDict: '${name}' missing or of the wrong size`);
+      if (!src || src.size !== t.size) throw new ShapeError(`${className(this)}.loadStateDict: '${name}' missing or of the wrong size`);
       t.data.set(src.data);
     }
     this.stepCount = state.step ? state.step.data[0] : 0;
@@ -63,6 +68,7 @@ export interface SGDOptions {
 
 /** SGD with optional momentum (PyTorch's form: v = μv + g; p -= lr·v) and weight decay. */
 export class SGD extends Optimizer {
+  static override readonly typeName: string = 'SGD';
   readonly lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
@@ -71,6 +77,9 @@ export class SGD extends Optimizer {
 
   constructor(params: Tensor[], options: SGDOptions) {
     super(params);
+    if (options === undefined || options === null || typeof options !== 'object') {
+      throw new ArgumentError(`SGD: options with lr are required (new SGD(params, { lr: 0.01 })), got ${describe(options)}`);
+    }
     this.lr = checkRate('SGD', 'lr', options.lr);
     this.momentum = checkRate('SGD', 'momentum', options.momentum ?? 0);
     this.weightDecay = checkRate('SGD', 'weightDecay', options.weightDecay ?? 0);
@@ -106,6 +115,7 @@ export interface AdamOptions {
 
 /** Adam (Kingma & Ba) with bias correction; weightDecay adds λp to the gradient (L2). */
 export class Adam extends Optimizer {
+  static override readonly typeName: string = 'Adam';
   readonly lr: number;
   readonly beta1: number;
   readonly beta2: number;
@@ -117,12 +127,17 @@ export class Adam extends Optimizer {
 
   constructor(params: Tensor[], options: AdamOptions = {}) {
     super(params);
-    this.lr = checkRate(this.constructor.name, 'lr', options.lr ?? 1e-3);
+    options = expectOptions(className(this), options);
+    if (options.betas !== undefined && (!Array.isArray(options.betas) || options.betas.length !== 2)) {
+      throw new ArgumentError(`${className(this)}: betas must be a pair [beta1, beta2], got ${describe(options.betas)}`);
+    }
+    this.lr = checkRate(className(this), 'lr', options.lr ?? 1e-3);
     [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
-    checkRate(this.constructor.name, 'betas[0]', this.beta1, 1);
-    checkRate(this.constructor.name, 'betas[1]', this.beta2, 1);
-    this.eps = options.eps ?? 1e-8;
-    this.weightDecay = checkRate(this.constructor.name, 'weightDecay', options.weightDecay ?? 0);
+    checkRate(className(this), 'betas[0]', this.beta1, 1);
+    checkRate(className(this), 'betas[1]', this.beta2, 1);
+    // eps > 0: eps 0 divides by zero where a gradient stays 0, NaN poisons every step
+    this.eps = expectNumber(className(this), 'eps', options.eps ?? 1e-8, { min: 0, above: true });
+    this.weightDecay = checkRate(className(this), 'weightDecay', options.weightDecay ?? 0);
     this.m = this.slots();
     this.v = this.slots();
   }
@@ -149,6 +164,7 @@ export class Adam extends Optimizer {
 
 /** AdamW (Loshchilov & Hutter): weight decay applied to the weights, not through the gradient. */
 export class AdamW extends Adam {
+  static override readonly typeName: string = 'AdamW';
   constructor(params: Tensor[], options: AdamOptions = {}) {
     super(params, { weightDecay: 1e-2, ...options });
     this.decoupled = true;

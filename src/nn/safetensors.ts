@@ -3,11 +3,12 @@
 // little-endian data. Pure bytes in and out (no file system); src/cli writes files atomically.
 // metagrad adds a CRC-32 of the data block to __metadata__ and checks it when present, so a
 // flipped bit is refused, not loaded.
-import { CheckpointError, fmtShape } from '../errors.ts';
-import { Tensor } from '../autograd/tensor.ts';
+import { ArgumentError, CheckpointError, describe, fmtShape } from '../errors.ts';
+import { Tensor, expectTensor } from '../autograd/tensor.ts';
 import { sizeOf } from '../autograd/shape.ts';
 
 const CRC_KEY = 'metagrad.crc32';
+const RESERVED_NAMES = new Set(['__metadata__', '__proto__']);
 const DTYPES = { float32: ['F32', 4], float64: ['F64', 8] } as const;
 
 let crcTable: Uint32Array | null = null;
@@ -17,6 +18,7 @@ let crcTable: Uint32Array | null = null;
  * @example crc32(new TextEncoder().encode('123456789')) // 0xcbf43926
  */
 export function crc32(bytes: Uint8Array): number {
+  if (!(bytes instanceof Uint8Array)) throw new ArgumentError(`crc32: bytes must be a Uint8Array, got ${describe(bytes)}`);
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
@@ -46,7 +48,18 @@ function bytesOf(t: Tensor): Uint8Array {
  * @example const bytes = toSafetensors(model.stateDict(), { step: '100' });
  */
 export function toSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Uint8Array {
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
+    throw new ArgumentError(`toSafetensors: tensors must be a record of Tensors by name, got ${describe(tensors)}`);
+  }
+  if (metadata === null || typeof metadata !== 'object' || Object.values(metadata).some((v) => typeof v !== 'string')) {
+    throw new ArgumentError('toSafetensors: metadata must be a record of strings');
+  }
   const names = Object.keys(tensors).sort();
+  for (const name of names) {
+    // The reader would refuse the first and be hijacked by the second (prototype pollution).
+    if (RESERVED_NAMES.has(name)) throw new ArgumentError(`toSafetensors: '${name}' cannot name a tensor`);
+    expectTensor('toSafetensors', tensors[name], `tensors['${name}']`);
+  }
   const header: Record<string, unknown> = {};
   let offset = 0;
   const chunks: Uint8Array[] = [];
@@ -83,10 +96,15 @@ export interface SafetensorsFile {
  * Parses and checks safetensors bytes; CheckpointError says what is wrong and where.
  * @example fromSafetensors(toSafetensors({ w: ones([2]) })).tensors.w // [1, 1]
  */
-export function fromSafetensors(bytes: Uint8Array, source = 'checkpoint'): SafetensorsFile {
+export function fromSafetensors(input: Uint8Array | ArrayBufferView | ArrayBuffer, source = 'fromSafetensors'): SafetensorsFile {
   const fail = (why: string): never => {
     throw new CheckpointError(`${source}: ${why}`);
   };
+  // Any view works: a Node Buffer is a Uint8Array at an offset into a shared pool.
+  let bytes: Uint8Array;
+  if (input instanceof ArrayBuffer) bytes = new Uint8Array(input);
+  else if (ArrayBuffer.isView(input)) bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  else throw new ArgumentError(`fromSafetensors: bytes must be a Uint8Array, another ArrayBufferView or an ArrayBuffer, got ${describe(input)}`);
   if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, not even a header length`);
   const headerLen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (headerLen > bytes.length - 8) fail(`truncated or corrupt: header length ${headerLen} exceeds the ${bytes.length - 8} bytes after it`);
@@ -99,10 +117,13 @@ export function fromSafetensors(bytes: Uint8Array, source = 'checkpoint'): Safet
   if (typeof header !== 'object' || header === null || Array.isArray(header)) fail('corrupt header: not a JSON object');
   const data = bytes.subarray(8 + headerLen);
   const metadata = (header.__metadata__ ?? {}) as Record<string, string>;
-  const tensors: Record<string, Tensor> = {};
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) fail('corrupt header: __metadata__ is not an object');
+  // No prototype: a tensor named __proto__ or constructor is an entry like any other, never a hook.
+  const tensors: Record<string, Tensor> = Object.create(null);
   const spans: [number, number, string][] = [];
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
+    if (name === '__proto__') fail(`tensor name '__proto__' is refused`);
     const { dtype, shape, data_offsets: off } = (entry ?? {}) as { dtype?: string; shape?: number[]; data_offsets?: number[] };
     const kind = dtype === 'F32' ? 'float32' : dtype === 'F64' ? 'float64' : fail(`tensor '${name}' has dtype ${String(dtype)}; metagrad reads F32 and F64`);
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0)) fail(`tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`);

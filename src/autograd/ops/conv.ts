@@ -1,14 +1,15 @@
 // Convolution, NCHW like PyTorch (cross-correlation, no kernel flip). Two linear primitives,
 // im2col and col2im, are each other's VJP; conv2d = matmul(filters, im2col(x)), so both of its
 // gradients (input and filter) and all higher ones come from matmul's and im2col's rules.
-import { ShapeError, fmtShape } from '../../errors.ts';
+import { ArgumentError, ShapeError, fmtShape } from '../../errors.ts';
 import { kernels } from '../../kernels/backend.ts';
 import type { ConvGeometry } from '../../kernels/types.ts';
 import { isGradEnabled, record } from '../tape.ts';
-import { Tensor, allocate } from '../tensor.ts';
+import { Tensor, allocate, expectTensor } from '../tensor.ts';
 import { add, coerce } from './elementwise.ts';
 import { matmulT } from './matmul.ts';
 import { reshape } from './reduce.ts';
+import { checkShape } from '../shape.ts';
 
 export interface Conv2dOptions {
   stride?: number | readonly [number, number];
@@ -28,11 +29,30 @@ function pair(op: string, name: string, v: number | readonly [number, number] | 
   return p;
 }
 
+/** A ConvGeometry whose sizes are integers that fit x and agree with each other. */
+function checkGeometry(op: string, g: ConvGeometry, xShape: readonly number[]): void {
+  const keys = ['n', 'c', 'h', 'w', 'kh', 'kw', 'strideH', 'strideW', 'padH', 'padW', 'outH', 'outW'] as const;
+  if (g === null || typeof g !== 'object' || keys.some((k) => !Number.isInteger(g[k]) || g[k] < 0)) {
+    throw new ArgumentError(`${op}: geometry must have integer ${keys.join(', ')} >= 0, got ${JSON.stringify(g)}`);
+  }
+  if (g.strideH < 1 || g.strideW < 1 || g.outH !== Math.floor((g.h + 2 * g.padH - g.kh) / g.strideH) + 1 ||
+    g.outW !== Math.floor((g.w + 2 * g.padW - g.kw) / g.strideW) + 1) {
+    throw new ArgumentError(`${op}: geometry ${JSON.stringify(g)} is inconsistent (strides >= 1; outH, outW from h, w, padding and kernel)`);
+  }
+  const want = op === 'im2col' ? [g.n, g.c, g.h, g.w] : [g.n, g.c * g.kh * g.kw, g.outH * g.outW];
+  if (xShape.length !== want.length || xShape.some((d, i) => d !== want[i])) {
+    throw new ShapeError(`${op}: input ${fmtShape(xShape)} does not match the geometry's ${fmtShape(want)}`);
+  }
+  checkShape(op, op === 'im2col' ? [g.n, g.c * g.kh * g.kw, g.outH * g.outW] : [g.n, g.c, g.h, g.w]);
+}
+
 /**
  * x [n, c, h, w] -> columns [n, c*kh*kw, outH*outW].
  * @example im2col(ones([1, 1, 3, 3]), { n: 1, c: 1, h: 3, w: 3, kh: 2, kw: 2, strideH: 1, strideW: 1, padH: 0, padW: 0, outH: 2, outW: 2 }).shape // [1, 4, 4]
  */
 export function im2col(x: Tensor, g: ConvGeometry): Tensor {
+  expectTensor('im2col', x, 'x');
+  checkGeometry('im2col', g, x.shape);
   const out = allocate(x.dtype, g.n * g.c * g.kh * g.kw * g.outH * g.outW);
   kernels().im2col(x.data, g, out);
   return record('im2col', new Tensor(out, [g.n, g.c * g.kh * g.kw, g.outH * g.outW]), [x], (grad) => [col2im(grad, g)]);
@@ -40,9 +60,11 @@ export function im2col(x: Tensor, g: ConvGeometry): Tensor {
 
 /**
  * columns [n, c*kh*kw, outH*outW] -> [n, c, h, w], overlapping taps summed.
- * @example col2im(ones([1, 9, 4]), { n: 1, c: 1, h: 3, w: 3, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 2, outW: 2 }).shape // [1, 1, 3, 3]
+ * @example col2im(ones([1, 9, 4]), { n: 1, c: 1, h: 4, w: 4, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, outH: 2, outW: 2 }).shape // [1, 1, 4, 4]
  */
 export function col2im(cols: Tensor, g: ConvGeometry): Tensor {
+  expectTensor('col2im', cols, 'cols');
+  checkGeometry('col2im', g, cols.shape);
   const out = allocate(cols.dtype, g.n * g.c * g.h * g.w);
   kernels().col2im(cols.data, g, out);
   return record('col2im', new Tensor(out, [g.n, g.c, g.h, g.w]), [cols], (grad) => [im2col(grad, g)]);
@@ -53,6 +75,8 @@ export function col2im(cols: Tensor, g: ConvGeometry): Tensor {
  * @example conv2d(randn([2, 3, 8, 8]), randn([4, 3, 3, 3]), zeros([4]), { stride: 1, padding: 1 }).shape // [2, 4, 8, 8]
  */
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  expectTensor('conv2d', x, 'x');
+  expectTensor('conv2d', w, 'w');
   [x, w] = coerce('conv2d', x, w);
   if (x.ndim !== 4 || w.ndim !== 4) {
     throw new ShapeError(`conv2d: expected x [N,C,H,W] and w [O,C,kh,kw], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
@@ -72,6 +96,8 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
     throw new ShapeError(`conv2d: bias ${fmtShape(bias.shape)} does not match ${o} output channels of w ${fmtShape(w.shape)}`);
   }
+  checkShape('conv2d', [n, o, outH, outW]);
+  checkShape('conv2d', [n, c * kh * kw, outH, outW]); // the im2col columns
   const g: ConvGeometry = { n, c, h, w: wd, kh, kw, strideH, strideW, padH, padW, outH, outW };
   if (!isGradEnabled() || !(x.requiresGrad || w.requiresGrad || bias?.requiresGrad)) {
     // Nothing to differentiate: one fused kernel, the columns never leave it.
@@ -90,6 +116,8 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv
  * @example conv1d(randn([2, 3, 10]), randn([4, 3, 3]), null, { padding: 1 }).shape // [2, 4, 10]
  */
 export function conv1d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv1dOptions = {}): Tensor {
+  expectTensor('conv1d', x, 'x');
+  expectTensor('conv1d', w, 'w');
   if (x.ndim !== 3 || w.ndim !== 3) {
     throw new ShapeError(`conv1d: expected x [N,C,L] and w [O,C,k], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
   }

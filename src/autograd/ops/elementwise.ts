@@ -3,17 +3,17 @@
 // the output's broadcast shape and the grad driver sums them back to each input's shape.
 // Unary ops: tanh, sigmoid, exp and sqrt reuse their saved output in the VJP, and that output
 // stays on the tape, so each rule is differentiable again.
-import { DTypeError, fmtShape } from '../../errors.ts';
+import { DTypeError, expectNumber, fmtShape } from '../../errors.ts';
 import { Bin, Un } from '../../kernels/js/strided.ts';
 import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate, asTensor, type TensorLike } from '../tensor.ts';
+import { Tensor, allocate, asTensor, type TensorLike, expectTensor } from '../tensor.ts';
 
 /** Both operands as tensors of one dtype; a number takes the other operand's dtype. */
 export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  const ta = asTensor(a, b instanceof Tensor ? b : 'float32');
-  const tb = asTensor(b, ta);
+  const ta = asTensor(a, b instanceof Tensor ? b : 'float32', op);
+  const tb = asTensor(b, ta, op);
   if (ta.dtype !== tb.dtype) {
     throw new DTypeError(`${op}: dtype mismatch, ${ta.dtype} ${fmtShape(ta.shape)} and ${tb.dtype} ${fmtShape(tb.shape)}; convert one with .to()`);
   }
@@ -121,6 +121,7 @@ export const le = (a: TensorLike, b: TensorLike): Tensor => forward('le', Bin.Le
  */
 export function addScaled(a: TensorLike, b: TensorLike, s: number): Tensor {
   const [x, y] = coerce('addScaled', a, b);
+  expectNumber('addScaled', 's', s);
   if (!sameShape(x.shape, y.shape)) return add(x, mul(y, s)); // broadcasting: the composed path
   const out = allocate(x.dtype, x.size, false);
   kernels().axpy(x.data, y.data, s, out);
@@ -140,6 +141,7 @@ function map(code: Un, x: Tensor): Tensor {
  * @example neg(tensor([1, -2])) // [-1, 2]
  */
 export function neg(x: Tensor): Tensor {
+  expectTensor('neg', x, 'x');
   return record('neg', map(Un.Neg, x), [x], (g) => [neg(g)]);
 }
 
@@ -148,6 +150,7 @@ export function neg(x: Tensor): Tensor {
  * @example exp(tensor([0, 1])) // [1, 2.718...]
  */
 export function exp(x: Tensor): Tensor {
+  expectTensor('exp', x, 'x');
   const out = map(Un.Exp, x);
   return record('exp', out, [x], (g) => [mul(g, out)]);
 }
@@ -157,6 +160,7 @@ export function exp(x: Tensor): Tensor {
  * @example log(tensor([1, Math.E])) // [0, 1]
  */
 export function log(x: Tensor): Tensor {
+  expectTensor('log', x, 'x');
   return record('log', map(Un.Log, x), [x], (g) => [div(g, x)]);
 }
 
@@ -165,6 +169,7 @@ export function log(x: Tensor): Tensor {
  * @example sqrt(tensor([4, 9])) // [2, 3]
  */
 export function sqrt(x: Tensor): Tensor {
+  expectTensor('sqrt', x, 'x');
   const out = map(Un.Sqrt, x);
   return record('sqrt', out, [x], (g) => [div(g, mul(out, 2))]);
 }
@@ -174,6 +179,7 @@ export function sqrt(x: Tensor): Tensor {
  * @example abs(tensor([-2, 3])) // [2, 3]
  */
 export function abs(x: Tensor): Tensor {
+  expectTensor('abs', x, 'x');
   return record('abs', map(Un.Abs, x), [x], (g) => [mul(g, sign(x))]);
 }
 
@@ -182,6 +188,7 @@ export function abs(x: Tensor): Tensor {
  * @example tanh(tensor([0])) // [0]
  */
 export function tanh(x: Tensor): Tensor {
+  expectTensor('tanh', x, 'x');
   const out = map(Un.Tanh, x);
   return record('tanh', out, [x], (g) => [mul(g, sub(1, mul(out, out)))]);
 }
@@ -191,6 +198,7 @@ export function tanh(x: Tensor): Tensor {
  * @example sigmoid(tensor([0])) // [0.5]
  */
 export function sigmoid(x: Tensor): Tensor {
+  expectTensor('sigmoid', x, 'x');
   const out = map(Un.Sigmoid, x);
   return record('sigmoid', out, [x], (g) => [mul(g, mul(out, sub(1, out)))]);
 }
@@ -200,6 +208,7 @@ export function sigmoid(x: Tensor): Tensor {
  * @example relu(tensor([-1, 2])) // [0, 2]
  */
 export function relu(x: Tensor): Tensor {
+  expectTensor('relu', x, 'x');
   return record('relu', map(Un.Relu, x), [x], (g) => [gate(g, x)]);
 }
 
@@ -218,6 +227,7 @@ export function gate(g: TensorLike, x: TensorLike): Tensor {
  * @example sign(tensor([-3, 0, 2])) // [-1, 0, 1]
  */
 export function sign(x: Tensor): Tensor {
+  expectTensor('sign', x, 'x');
   return map(Un.Sign, x);
 }
 
@@ -227,6 +237,7 @@ export function sign(x: Tensor): Tensor {
  * @example square(tensor([3])) // [9]
  */
 export function square(x: Tensor): Tensor {
+  expectTensor('square', x, 'x');
   return record('square', forward('square', Bin.Mul, x, x), [x], (g) => [mul(g, mul(x, 2))]);
 }
 
@@ -235,5 +246,6 @@ export function square(x: Tensor): Tensor {
  * @example softplus(tensor([0])) // [log 2]
  */
 export function softplus(x: Tensor): Tensor {
+  expectTensor('softplus', x, 'x');
   return add(relu(x), log(add(exp(neg(abs(x))), 1)));
 }

@@ -1,9 +1,12 @@
 // gather <-> scatterAdd are each other's VJP: pick elements along an axis by integer index, or
 // add elements back to where they were picked from. indexSelect composes from gather.
-import { DTypeError, ShapeError, fmtShape } from '../../errors.ts';
+import { DTypeError, ShapeError, describe, fmtShape } from '../../errors.ts';
 import { normAxis, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate } from '../tensor.ts';
+import { Tensor, allocate, expectTensor } from '../tensor.ts';
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
 /** Integer indices with a shape: what gather and scatterAdd index with. */
 export interface Index {
@@ -19,9 +22,14 @@ export function toIndex(op: string, idx: Tensor | Index | readonly number[] | In
     for (let i = 0; i < src.length; i++) {
       const v = src[i];
       if (!Number.isInteger(v)) throw new DTypeError(`${op}: index values must be integers, got ${v} at position ${i}`);
+      // Checked before the Int32Array store, which would wrap 2^32 to 0 and name the wrapped value.
+      if (v < INT32_MIN || v > INT32_MAX) throw new DTypeError(`${op}: index ${v} at position ${i} is out of the int32 range [-2^31, 2^31)`);
       data[i] = v;
     }
     return { data, shape: idx instanceof Tensor ? idx.shape : [src.length] };
+  }
+  if (idx === null || typeof idx !== 'object' || !((idx as Index).data instanceof Int32Array) || !Array.isArray((idx as Index).shape)) {
+    throw new DTypeError(`${op}: indices must be a Tensor, an array of integers, an Int32Array or an Index, got ${describe(idx)}`);
   }
   return idx as Index;
 }
@@ -45,6 +53,7 @@ function geometry(op: string, xShape: readonly number[], axis: number, index: In
  * @example gather(tensor([[1, 2], [3, 4]]), 1, tensor([[1], [0]])) // [[2], [3]]
  */
 export function gather(x: Tensor, axis: number, indexLike: Tensor | Index): Tensor {
+  expectTensor('gather', x, 'x');
   const index = toIndex('gather', indexLike);
   const [outer, a, dim, inner] = geometry('gather', x.shape, axis, index);
   const out = allocate(x.dtype, index.data.length);
@@ -63,6 +72,7 @@ export function gather(x: Tensor, axis: number, indexLike: Tensor | Index): Tens
  * @example scatterAdd(tensor([1, 2, 3]), 0, tensor([0, 0, 2]), [3]) // [3, 0, 3]
  */
 export function scatterAdd(src: Tensor, axis: number, indexLike: Tensor | Index, shape: readonly number[]): Tensor {
+  expectTensor('scatterAdd', src, 'src');
   const index = toIndex('scatterAdd', indexLike);
   if (index.shape.length !== src.shape.length || index.shape.some((d, i) => d !== src.shape[i])) {
     throw new ShapeError(`scatterAdd: index of shape ${fmtShape(index.shape)} does not match src ${fmtShape(src.shape)}`);
@@ -84,6 +94,7 @@ export function scatterAdd(src: Tensor, axis: number, indexLike: Tensor | Index,
  * @example indexSelect(tensor([[1, 2], [3, 4], [5, 6]]), 0, [2, 0]) // [[5, 6], [1, 2]]
  */
 export function indexSelect(x: Tensor, axis: number, indices: Tensor | readonly number[] | Int32Array): Tensor {
+  expectTensor('indexSelect', x, 'x');
   const idx = toIndex('indexSelect', indices);
   const ax = normAxis('indexSelect', axis, x.ndim);
   const shape = x.shape.slice();

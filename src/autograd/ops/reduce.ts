@@ -1,12 +1,12 @@
 // Reductions and their adjoints: sum <-> broadcastTo are each other's VJP, so they live
 // together with reshape (which both use) and max (whose VJP broadcasts). mean, min and sumTo
 // are composed.
-import { ShapeError, fmtShape } from '../../errors.ts';
+import { ShapeError, expectNumbers, fmtShape } from '../../errors.ts';
 import { Red } from '../../kernels/js/strided.ts';
 import { kernels } from '../../kernels/backend.ts';
-import { broadcastShapes, normAxes, sameShape, sizeOf } from '../shape.ts';
+import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate } from '../tensor.ts';
+import { Tensor, allocate, expectTensor } from '../tensor.ts';
 import { div, eq, mul, neg } from './elementwise.ts';
 
 /**
@@ -14,7 +14,8 @@ import { div, eq, mul, neg } from './elementwise.ts';
  * @example reshape(arange(6), [2, -1]) // shape [2, 3]
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  const s = [...shape];
+  expectTensor('reshape', x, 'x');
+  const s = [...expectNumbers('reshape', shape, 'shape')];
   const infer = s.indexOf(-1);
   if (infer >= 0) {
     const rest = sizeOf(s.filter((_, i) => i !== infer));
@@ -32,6 +33,8 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** x repeated along size-1 (or missing leading) axes to `shape`. @example broadcastTo(tensor([1, 2]), [3, 2]) */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor('broadcastTo', x, 'x');
+  checkShape('broadcastTo', shape);
   const target = [...shape];
   const b = broadcastShapes('broadcastTo', x.shape, target);
   if (!sameShape(b, target)) {
@@ -64,6 +67,7 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
  * @example sum(tensor([[1, 2], [3, 4]]), 0) // [4, 6]
  */
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  expectTensor('sum', x, 'x');
   const axes = normAxes('sum', axis, x.ndim);
   const out = reduceForward('sum', Red.Sum, x, axes, keepDims);
   return record('sum', out, [x], (g) => [expandBack(g, x.shape, axes)]);
@@ -83,6 +87,7 @@ function expandBack(g: Tensor, shape: readonly number[], axes: readonly number[]
  * @example max(tensor([[1, 5], [3, 4]]), 1) // [5, 4]
  */
 export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  expectTensor('max', x, 'x');
   const axes = normAxes('max', axis, x.ndim);
   const out = reduceForward('max', Red.Max, x, axes, keepDims);
   return record('max', out, [x], (g) => {
@@ -98,6 +103,8 @@ export function max(x: Tensor, axis?: number | readonly number[], keepDims = fal
  * @example min(tensor([[1, 5], [3, 4]]), 1) // [1, 3]
  */
 export function min(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  expectTensor('min', x, 'x');
+  normAxes('min', axis, x.ndim);
   return neg(max(neg(x), axis, keepDims));
 }
 
@@ -106,6 +113,7 @@ export function min(x: Tensor, axis?: number | readonly number[], keepDims = fal
  * @example mean(tensor([[1, 2], [3, 4]]), 1) // [1.5, 3.5]
  */
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
+  expectTensor('mean', x, 'x');
   const axes = normAxes('mean', axis, x.ndim);
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   return div(sum(x, axes, keepDims), count);
@@ -116,6 +124,8 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
  * @example sumTo(ones([4, 3]), [1, 3]) // [[4, 4, 4]]
  */
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
+  expectTensor('sumTo', x, 'x');
+  checkShape('sumTo', shape);
   if (sameShape(x.shape, shape)) return x;
   const lead = x.ndim - shape.length;
   const axes: number[] = [];

@@ -1,10 +1,10 @@
 // slice <-> pad are each other's VJP (a box copied out of, or into, zeros). concat's VJP is
 // slices; stack is reshape + concat.
-import { ShapeError, fmtShape } from '../../errors.ts';
+import { ShapeError, expectNumbers, fmtShape } from '../../errors.ts';
 import { copyBox } from '../../kernels/js/strided.ts';
-import { normAxis, sizeOf } from '../shape.ts';
+import { checkShape, normAxis, sizeOf } from '../shape.ts';
 import { isGradEnabled, record } from '../tape.ts';
-import { Tensor, allocate } from '../tensor.ts';
+import { Tensor, allocate, expectTensor, expectTensors } from '../tensor.ts';
 import { reshape } from './reduce.ts';
 
 /**
@@ -13,6 +13,9 @@ import { reshape } from './reduce.ts';
  * @example slice(arange(10), [2], [5]) // [2, 3, 4]
  */
 export function slice(x: Tensor, starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor {
+  expectTensor('slice', x, 'x');
+  expectNumbers('slice', starts, 'starts');
+  if (ends !== undefined) expectNumbers('slice', ends.map((e) => e ?? 0), 'ends');
   if (starts.length > x.ndim || (ends && ends.length > x.ndim)) {
     throw new ShapeError(`slice: ${starts.length} starts for a tensor of shape ${fmtShape(x.shape)}`);
   }
@@ -40,11 +43,14 @@ export function slice(x: Tensor, starts: readonly number[], ends?: readonly (num
  * @example pad(tensor([1, 2]), [[1, 2]]) // [0, 1, 2, 0, 0]
  */
 export function pad(x: Tensor, padding: readonly (readonly [number, number])[]): Tensor {
-  if (padding.length > x.ndim || padding.some(([a, b]) => !Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0)) {
+  expectTensor('pad', x, 'x');
+  if (!Array.isArray(padding) || padding.length > x.ndim || padding.some((pair) => !Array.isArray(pair) || pair.length !== 2 ||
+    !Number.isInteger(pair[0]) || !Number.isInteger(pair[1]) || pair[0] < 0 || pair[1] < 0)) {
     throw new ShapeError(`pad: padding ${JSON.stringify(padding)} does not fit a tensor of shape ${fmtShape(x.shape)} (non-negative integers, one pair per axis)`);
   }
   const before = x.shape.map((_, i) => padding[i]?.[0] ?? 0);
   const shape = x.shape.map((d, i) => d + before[i] + (padding[i]?.[1] ?? 0));
+  checkShape('pad', shape);
   const out = allocate(x.dtype, sizeOf(shape));
   copyBox(x.data, x.shape, x.shape.map(() => 0), out, shape, before, x.shape);
   return record('pad', new Tensor(out, shape), [x], (g) => [slice(g, before, before.map((b, i) => b + x.shape[i]))]);
@@ -55,6 +61,7 @@ export function pad(x: Tensor, padding: readonly (readonly [number, number])[]):
  * @example concat([zeros([2, 1]), ones([2, 3])], 1).shape // [2, 4]
  */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
+  expectTensors('concat', xs, 'xs');
   if (xs.length === 0) throw new ShapeError('concat: needs at least one tensor');
   const first = xs[0];
   const ax = normAxis('concat', axis, first.ndim);
@@ -88,6 +95,7 @@ export function concat(xs: readonly Tensor[], axis = 0): Tensor {
  * @example stack([zeros([3]), ones([3])]).shape // [2, 3]
  */
 export function stack(xs: readonly Tensor[], axis = 0): Tensor {
+  expectTensors('stack', xs, 'xs');
   if (xs.length === 0) throw new ShapeError('stack: needs at least one tensor');
   const ax = normAxis('stack', axis, xs[0].ndim + 1);
   const first = xs[0];
