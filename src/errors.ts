@@ -55,6 +55,17 @@ export function className(obj: object): string {
   return Object.prototype.hasOwnProperty.call(ctor, 'typeName') ? ctor.typeName! : ctor.name;
 }
 
+/**
+ * Training produced a non-finite loss or gradient. Thrown before the update, so the parameters
+ * are still those of the last finite step.
+ */
+export class DivergedError extends MetagradError {
+  override name = 'DivergedError';
+  constructor(message: string, readonly step: number, readonly loss: number) {
+    super(message);
+  }
+}
+
 /** An argument or option of the wrong type or out of its range: a string for a tensor, lr NaN. */
 export class ArgumentError extends MetagradError {
   override name = 'ArgumentError';

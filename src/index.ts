@@ -4,7 +4,7 @@ import './autograd/methods.ts';
 export { Tensor, tensor, zeros, ones, full, zerosLike, onesLike, arange, eye, rand, randn, manualSeed, asTensor } from './autograd/tensor.ts';
 export type { TensorOptions, TensorLike, NestedArray, DType, FloatArray } from './autograd/tensor.ts';
 export { Rng } from './rng.ts';
-export { MetagradError, ShapeError, DTypeError, GradError, AnomalyError, BackendError, DisposedError, ArgumentError } from './errors.ts';
+export { MetagradError, ShapeError, DTypeError, GradError, AnomalyError, BackendError, DisposedError, ArgumentError, DivergedError } from './errors.ts';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled, detectAnomaly } from './autograd/tape.ts';
 export { grad, backward } from './autograd/grad.ts';
 export { tidy, keep, isTidy } from './autograd/tidy.ts';

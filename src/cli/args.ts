@@ -22,22 +22,3 @@ export function numOption(values: Values, name: string, dflt: number, min: numbe
   }
   return v;
 }
-
-export function choiceOption<T extends string>(values: Values, name: string, dflt: T, choices: readonly T[]): T {
-  const raw = values[name];
-  if (raw === undefined) return dflt;
-  if (typeof raw !== 'string' || !choices.includes(raw as T)) {
-    throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got '${String(raw)}'`);
-  }
-  return raw as T;
-}
-
-export function listOption(values: Values, name: string, dflt: number[]): number[] {
-  const raw = values[name];
-  if (raw === undefined) return dflt;
-  const parts = String(raw).split(',').map((s) => Number(s));
-  if (parts.length === 0 || parts.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new UsageError(`--${name} must be comma-separated positive integers, got '${String(raw)}'`);
-  }
-  return parts;
-}

@@ -3,9 +3,12 @@
 // progress goes to stderr.
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ALGOS, ENVS, curvePlot, downsample, evalRun, evalTable, loadRun, saveRun, sinusoidPlot, train, type RunConfig } from './run.ts';
-import { choiceOption, intOption, listOption, numOption, type Values } from './args.ts';
+import { rmSync } from 'node:fs';
+import { beginRun, curvePlot, downsample, evalRun, evalTable, loadRun, readRunConfig, saveRun, sinusoidPlot, train, type TrainResult } from './run.ts';
+import { intOption, numOption, type Values } from './args.ts';
 import { ensureWritableDir, writeAtomic, UsageError } from './io.ts';
+import { TRAIN_OPTIONS, trainConfig, trainOptionsHelp, type RunConfig } from './config.ts';
+import { CHECKPOINT_FILE, lockRunFolder } from './runfolder.ts';
 
 export interface Command {
   summary: string;
@@ -14,79 +17,83 @@ export interface Command {
   run(values: Values): void;
 }
 
-const TRAIN_OPTIONS = {
-  env: { type: 'string' }, algo: { type: 'string' }, 'meta-steps': { type: 'string' }, 'meta-batch': { type: 'string' },
-  shots: { type: 'string' }, 'query-size': { type: 'string' }, 'inner-steps': { type: 'string' }, 'inner-lr': { type: 'string' },
-  'outer-lr': { type: 'string' }, hidden: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' },
-  workers: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
-} as const;
+const TRAIN_FLAGS = {
+  ...Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.flag, { type: 'string' }])),
+  out: { type: 'string' }, 'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
+} as Command['options'];
 
-function trainConfig(v: Values, defaults: Partial<RunConfig> = {}): RunConfig {
-  const algo = choiceOption(v, 'algo', defaults.algo ?? 'maml', ALGOS);
-  return {
-    format: 'metagrad-run/1',
-    env: choiceOption(v, 'env', 'sinusoid', ENVS),
-    algo,
-    metaSteps: intOption(v, 'meta-steps', defaults.metaSteps ?? 2000, 0, 10_000_000),
-    metaBatch: intOption(v, 'meta-batch', 25, 1, 100_000),
-    shots: intOption(v, 'shots', 10, 1, 100_000),
-    querySize: intOption(v, 'query-size', intOption(v, 'shots', 10, 1), 1, 100_000),
-    innerSteps: intOption(v, 'inner-steps', algo === 'reptile' ? 5 : 1, algo === 'reptile' ? 1 : 0, 1000),
-    innerLr: numOption(v, 'inner-lr', 0.01, 0),
-    outerLr: numOption(v, 'outer-lr', 1e-3, 0, Infinity, true),
-    hidden: listOption(v, 'hidden', [40, 40]),
-    activation: 'relu',
-    seed: intOption(v, 'seed', 0, 0, 2 ** 31 - 1),
-    workers: intOption(v, 'workers', 1, 1, 64),
-  };
-}
+/** Exit code of a run that stopped at a non-finite loss (2 is for bad input). */
+export const EXIT_DIVERGED = 3;
 
 export const trainCommand: Command = {
   summary: 'meta-train a learner on a task family and save the run',
   help: `metagrad train [options]
 
-  --env NAME          task family: ${ENVS.join(', ')} (default sinusoid)
-  --algo NAME         ${ALGOS.join(' | ')} (default maml)
-  --meta-steps N      outer steps (default 2000)
-  --meta-batch N      tasks per outer step (default 25)
-  --shots K           support points per task (default 10)
-  --query-size N      query points per task (default: shots)
-  --inner-steps N     inner SGD steps (default 1; reptile 5)
-  --inner-lr X        inner learning rate (default 0.01)
-  --outer-lr X        Adam learning rate (default 0.001)
-  --hidden A,B        hidden layer sizes (default 40,40)
-  --seed S            seed (default 0): the same seed gives the same numbers
-  --workers N         threads the meta-batch is split over (default 1); the same seed and N
-                      give the same numbers, a different N the same up to rounding
+${trainOptionsHelp()}
   --out DIR           run folder (default runs/ALGO-ENV-SEED): config.json, model.safetensors,
-                      metrics.json, learning-curve.svg, tasks-*.svg
+                      metrics.json, learning-curve.svg, tasks-*.svg; one writer at a time
+  --checkpoint-every N  write checkpoint.safetensors every N meta-steps (model, optimizer,
+                      RNG and losses), removed when the run completes
+  --resume            continue the run in --out from its checkpoint, with its config.json
+                      (no other training options); the same bytes as an uninterrupted run
   --json              print one JSON object when done
-  --quiet             no progress bar`,
-  options: TRAIN_OPTIONS,
+  --quiet             no progress bar
+
+  A loss or gradient that is not finite stops training before it is applied: the run folder
+  keeps the parameters of the last finite step, and the exit code is ${EXIT_DIVERGED}.`,
+  options: TRAIN_FLAGS,
   run(v) {
-    const c = trainConfig(v);
-    const out = typeof v.out === 'string' ? v.out : `runs/${c.algo}-${c.env}-${c.seed}`;
-    ensureWritableDir(out);
-    const r = train(c, Boolean(v.quiet) || Boolean(v.json));
-    saveRun(out, c, r);
-    const ev = evalRun(r.learner, r.family, { tasks: 100, shots: c.shots, steps: 10, alpha: 0.1, seed: c.seed });
-    const metrics = {
-      metaSteps: c.metaSteps, seconds: r.seconds, metaStepsPerSecond: c.metaSteps / r.seconds, out,
-      curve: downsample(r.losses), eval: { ...ev, perTask: undefined },
-    };
-    writeAtomic(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
-    writeAtomic(join(out, 'learning-curve.svg'), curvePlot([{ label: c.algo, losses: r.losses }]));
-    if (c.env === 'sinusoid') {
-      sinusoidPlot(r.learner, r.family, { shots: c.shots, steps: 10, seed: c.seed }).forEach((svg, i) => writeAtomic(join(out, `tasks-${i + 1}.svg`), svg));
+    const resume = Boolean(v.resume);
+    if (resume) {
+      const given = TRAIN_OPTIONS.filter((o) => v[o.flag] !== undefined).map((o) => `--${o.flag}`);
+      if (given.length) throw new UsageError(`--resume continues the run in --out with its own config.json; drop ${given.join(', ')}`);
+      if (typeof v.out !== 'string') throw new UsageError('--resume needs --out DIR, the run to continue');
     }
-    if (v.json) {
-      console.log(JSON.stringify({ metaSteps: c.metaSteps, seconds: r.seconds, metaStepsPerSecond: metrics.metaStepsPerSecond, out, finalLoss: r.losses.at(-1) ?? null }));
-    } else {
-      console.log(`trained ${c.algo} on ${c.env}: ${c.metaSteps} meta-steps in ${r.seconds.toFixed(1)} s (${metrics.metaStepsPerSecond.toFixed(1)}/s) -> ${out}`);
-      console.log(evalTable([{ name: c.algo, r: ev }], [0, 1, 10]));
+    const checkpointEvery = intOption(v, 'checkpoint-every', 0, 0, 10_000_000);
+    const out0 = typeof v.out === 'string' ? v.out : null;
+    const c = resume ? readRunConfig(out0!) : trainConfig(v);
+    const out = out0 ?? `runs/${c.algo}-${c.env}-${c.seed}`;
+    ensureWritableDir(out);
+    const release = lockRunFolder(out);
+    try {
+      if (!resume) beginRun(out, c);
+      const r = train(c, { quiet: Boolean(v.quiet) || Boolean(v.json), dir: out, checkpointEvery, resume });
+      finishRun(out, c, r, Boolean(v.json));
+    } finally {
+      release();
     }
   },
 };
+
+/** Writes the model, metrics and plots of a finished (or diverged) run and prints its summary. */
+function finishRun(out: string, c: RunConfig, r: TrainResult, json: boolean): void {
+  saveRun(out, c, r);
+  rmSync(join(out, CHECKPOINT_FILE), { force: true });
+  const steps = r.losses.length;
+  if (r.diverged) {
+    writeAtomic(join(out, 'metrics.json'), JSON.stringify({ metaSteps: steps, diverged: { step: r.diverged.step, loss: String(r.diverged.loss) }, out, curve: downsample(r.losses) }, null, 2) + '\n');
+    process.exitCode = EXIT_DIVERGED;
+    if (json) console.log(JSON.stringify({ metaSteps: steps, diverged: { step: r.diverged.step, loss: String(r.diverged.loss) }, out }));
+    console.error(`metagrad train: ${r.diverged.message.replace(/^metaTrain: /, '')}; ${out}/model.safetensors holds them`);
+    return;
+  }
+  const ev = evalRun(r.learner, r.family, { tasks: 100, shots: c.shots, steps: 10, alpha: 0.1, seed: c.seed });
+  const metrics = {
+    metaSteps: c.metaSteps, seconds: r.seconds, metaStepsPerSecond: c.metaSteps / r.seconds, out,
+    curve: downsample(r.losses), eval: { ...ev, perTask: undefined },
+  };
+  writeAtomic(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
+  writeAtomic(join(out, 'learning-curve.svg'), curvePlot([{ label: c.algo, losses: r.losses }]));
+  if (c.env === 'sinusoid') {
+    sinusoidPlot(r.learner, r.family, { shots: c.shots, steps: 10, seed: c.seed }).forEach((svg, i) => writeAtomic(join(out, `tasks-${i + 1}.svg`), svg));
+  }
+  if (json) {
+    console.log(JSON.stringify({ metaSteps: c.metaSteps, seconds: r.seconds, metaStepsPerSecond: metrics.metaStepsPerSecond, out, finalLoss: r.losses.at(-1) ?? null }));
+  } else {
+    console.log(`trained ${c.algo} on ${c.env}: ${c.metaSteps} meta-steps in ${r.seconds.toFixed(1)} s (${metrics.metaStepsPerSecond.toFixed(1)}/s) -> ${out}`);
+    console.log(evalTable([{ name: c.algo, r: ev }], [0, 1, 10]));
+  }
+}
 
 export const evalCommand: Command = {
   summary: 'evaluate a saved run on held-out tasks: mean, stderr, CVaR and worst after 0..S steps',
@@ -143,27 +150,38 @@ export const demoCommand: Command = {
     const tasks = intOption(v, 'tasks', 600, 1, 1_000_000);
     const out = typeof v.out === 'string' ? v.out : 'runs/demo';
     ensureWritableDir(out);
-    const quiet = Boolean(v.quiet) || Boolean(v.json);
-    const results = (['maml', 'pretrain'] as const).map((algo) => {
-      const c = trainConfig({ ...v, algo }, { metaSteps });
-      ensureWritableDir(join(out, algo));
-      const r = train(c, quiet, algo.padEnd(8));
-      saveRun(join(out, algo), c, r);
-      const ev = evalRun(r.learner, r.family, { tasks, shots: 5, steps: 10, alpha: 0.1, seed: c.seed });
-      writeAtomic(join(out, algo, 'metrics.json'), JSON.stringify({ metaSteps, seconds: r.seconds, metaStepsPerSecond: metaSteps / r.seconds, curve: downsample(r.losses), eval: { ...ev, perTask: undefined } }, null, 2) + '\n');
-      sinusoidPlot(r.learner, r.family, { shots: 5, steps: 10, seed: c.seed }).forEach((svg, i) => writeAtomic(join(out, `${algo}-task-${i + 1}.svg`), svg));
-      return { algo, r, ev };
-    });
-    writeAtomic(join(out, 'learning-curves.svg'), curvePlot(results.map(({ algo, r }) => ({ label: algo, losses: r.losses }))));
-    if (v.json) {
-      console.log(JSON.stringify(results.map(({ algo, r, ev }) => ({ algo, metaSteps, seconds: r.seconds, tasks: ev.tasks, shots: ev.shots, alpha: ev.alpha, steps: ev.steps, mean: ev.mean, stderr: ev.stderr, cvar: ev.cvar, worst: ev.worst }))));
-    } else {
-      console.log(`\nsinusoid, ${tasks} held-out tasks, 5-shot; ${metaSteps} meta-steps each (${results.map(({ algo, r }) => `${algo} ${r.seconds.toFixed(0)} s`).join(', ')})\n`);
-      console.log(evalTable(results.map(({ algo, ev }) => ({ name: algo, r: ev })), [0, 1, 10]));
-      console.log(`\nplots: ${out}/learning-curves.svg, ${out}/maml-task-1.svg, ${out}/pretrain-task-1.svg`);
+    const release = lockRunFolder(out);
+    try {
+      demo(v, out, metaSteps, tasks);
+    } finally {
+      release();
     }
   },
 };
+
+function demo(v: Values, out: string, metaSteps: number, tasks: number): void {
+  const quiet = Boolean(v.quiet) || Boolean(v.json);
+  const results = (['maml', 'pretrain'] as const).map((algo) => {
+    const c = trainConfig({ seed: v.seed, algo, 'meta-steps': String(metaSteps) });
+    ensureWritableDir(join(out, algo));
+    beginRun(join(out, algo), c);
+    const r = train(c, { quiet, label: algo.padEnd(8) });
+    if (r.diverged) throw r.diverged;
+    saveRun(join(out, algo), c, r);
+    const ev = evalRun(r.learner, r.family, { tasks, shots: 5, steps: 10, alpha: 0.1, seed: c.seed });
+    writeAtomic(join(out, algo, 'metrics.json'), JSON.stringify({ metaSteps, seconds: r.seconds, metaStepsPerSecond: metaSteps / r.seconds, curve: downsample(r.losses), eval: { ...ev, perTask: undefined } }, null, 2) + '\n');
+    sinusoidPlot(r.learner, r.family, { shots: 5, steps: 10, seed: c.seed }).forEach((svg, i) => writeAtomic(join(out, `${algo}-task-${i + 1}.svg`), svg));
+    return { algo, r, ev };
+  });
+  writeAtomic(join(out, 'learning-curves.svg'), curvePlot(results.map(({ algo, r }) => ({ label: algo, losses: r.losses }))));
+  if (v.json) {
+    console.log(JSON.stringify(results.map(({ algo, r, ev }) => ({ algo, metaSteps, seconds: r.seconds, tasks: ev.tasks, shots: ev.shots, alpha: ev.alpha, steps: ev.steps, mean: ev.mean, stderr: ev.stderr, cvar: ev.cvar, worst: ev.worst }))));
+  } else {
+    console.log(`\nsinusoid, ${tasks} held-out tasks, 5-shot; ${metaSteps} meta-steps each (${results.map(({ algo, r }) => `${algo} ${r.seconds.toFixed(0)} s`).join(', ')})\n`);
+    console.log(evalTable(results.map(({ algo, ev }) => ({ name: algo, r: ev })), [0, 1, 10]));
+    console.log(`\nplots: ${out}/learning-curves.svg, ${out}/maml-task-1.svg, ${out}/pretrain-task-1.svg`);
+  }
+}
 
 export const COMMANDS: Record<string, Command> = { train: trainCommand, eval: evalCommand, demo: demoCommand };
 

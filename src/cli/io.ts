@@ -11,20 +11,29 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The names writeAtomic gives its temporary files (and the write probe's): safe to delete. */
+export const TMP_FILE = /^\.(\d+-\d+-[a-z0-9]+\.tmp|write-test-\d+)$/;
+
 export function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = join(dirname(path), `.${Date.now()}-${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
-  const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, path);
   } catch (e) {
-    unlinkSync(tmp);
-    throw e;
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // never created, or its folder is gone
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder no longer exists (was it removed while the run was writing?)' : code ?? (e as Error).message;
+    throw new UsageError(`cannot write '${path}': ${why}`);
   }
 }
 
@@ -59,7 +68,7 @@ export function saveCheckpoint(path: string, tensors: Record<string, Tensor>, me
 }
 
 export function loadCheckpoint(path: string): SafetensorsFile {
-  if (!existsSync(path)) throw new UsageError(`no checkpoint at '${path}'`);
+  if (!existsSync(path)) throw new UsageError(`no checkpoint at '${path}' (an interrupted run? train --resume continues one that wrote checkpoints)`);
   return fromSafetensors(new Uint8Array(readFileSync(path)), path);
 }
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The metagrad command. Bad input ends in one line on stderr and exit code 2, never a stack trace.
 import { setFlagsFromString } from 'node:v8';
-import { MetagradError } from '../errors.ts';
-import { COMMANDS, runCommand } from './commands.ts';
+import { DivergedError, MetagradError } from '../errors.ts';
+import { COMMANDS, EXIT_DIVERGED, runCommand } from './commands.ts';
 import { UsageError } from './io.ts';
 
 const USAGE = `metagrad <command> [options]
@@ -24,9 +24,13 @@ function main(argv: string[]): number {
   }
   try {
     runCommand(name, rest);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     const err = e as Error & { code?: string };
+    if (e instanceof DivergedError) {
+      console.error(`metagrad ${name}: ${err.message}`);
+      return EXIT_DIVERGED;
+    }
     // parseArgs throws TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options
     if (e instanceof UsageError || e instanceof MetagradError || err.code?.startsWith('ERR_PARSE_ARGS')) {
       console.error(`metagrad ${name}: ${err.message.split('\n')[0]}`);

@@ -1,14 +1,13 @@
 // A training run as data: the config that rebuilds the model and learner, training with a
 // progress bar, evaluation, and the files of a run folder (config.json, model.safetensors,
 // metrics.json, plots). Shared by the train, eval and demo commands.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Rng } from '../rng.ts';
 import { Adam } from '../nn/optim.ts';
 import { MLP } from '../nn/layers.ts';
-import type { ActivationName } from '../nn/layers.ts';
 import { Sinusoid, type SinusoidTask } from '../envs/sinusoid.ts';
 import type { TaskFamily } from '../envs/task.ts';
 import type { Learner } from '../meta/learner.ts';
@@ -18,36 +17,17 @@ import { Pretrain } from '../meta/pretrain.ts';
 import { evaluate, type EvalResult } from '../meta/metrics.ts';
 import { metaTrain } from '../meta/train.ts';
 import { parallelTasks, type ParallelLearner } from '../meta/parallel.ts';
-import { CheckpointError } from '../errors.ts';
+import { CheckpointError, DivergedError } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { tensor } from '../autograd/tensor.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Progress } from './progress.ts';
 import { linePlot, type Series } from './plot.ts';
 import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic, UsageError } from './io.ts';
+import { ALGOS, ENVS, configFromJson, configJson, type EnvName, type RunConfig } from './config.ts';
+import { CHECKPOINT_FILE, loadTrainCheckpoint, saveTrainCheckpoint } from './runfolder.ts';
 
-export const ENVS = ['sinusoid'] as const;
-export const ALGOS = ['maml', 'fomaml', 'metasgd', 'reptile', 'anil', 'pretrain'] as const;
-export type EnvName = (typeof ENVS)[number];
-export type AlgoName = (typeof ALGOS)[number];
-
-export interface RunConfig {
-  format: 'metagrad-run/1';
-  env: EnvName;
-  algo: AlgoName;
-  metaSteps: number;
-  metaBatch: number;
-  shots: number;
-  querySize: number;
-  innerSteps: number;
-  innerLr: number;
-  outerLr: number;
-  hidden: number[];
-  activation: ActivationName;
-  seed: number;
-  /** Threads the meta-batch is split over (parallelTasks); absent means 1. */
-  workers?: number;
-}
+export { ALGOS, ENVS, type AlgoName, type EnvName, type RunConfig } from './config.ts';
 
 export function makeFamily(env: EnvName): TaskFamily {
   if (env === 'sinusoid') return new Sinusoid();
@@ -73,6 +53,19 @@ export interface TrainResult {
   family: TaskFamily;
   losses: number[];
   seconds: number;
+  /** Set when training stopped at a non-finite loss; the learner holds the step before it. */
+  diverged?: DivergedError;
+}
+
+export interface TrainOptions {
+  quiet: boolean;
+  label?: string;
+  /** The run folder: checkpoints go there, and --resume reads from there. */
+  dir?: string;
+  /** Write checkpoint.safetensors every N meta-steps (0: never). */
+  checkpointEvery?: number;
+  /** Continue from the folder's checkpoint.safetensors. */
+  resume?: boolean;
 }
 
 /** dist/task-worker.js, next to dist/cli.js, or the built copy when running from src/cli. */
@@ -84,7 +77,7 @@ function taskWorkerScript(): string {
   throw new UsageError('--workers needs dist/task-worker.js; run npm run build');
 }
 
-export function train(c: RunConfig, quiet: boolean, label: string = c.algo): TrainResult {
+export function train(c: RunConfig, o: TrainOptions): TrainResult {
   const family = makeFamily(c.env);
   const workers = c.workers ?? 1;
   const single = makeLearner(c, family);
@@ -92,26 +85,45 @@ export function train(c: RunConfig, quiet: boolean, label: string = c.algo): Tra
     ? parallelTasks(single, { threads: workers, spec: c, spawn: () => new Worker(taskWorkerScript()) })
     : single;
   try {
-    return { ...trainWith(c, learner, family, quiet, label), learner: single };
+    return { ...trainWith(c, learner, single, family, o), learner: single };
   } finally {
     if (learner !== single) (learner as ParallelLearner).dispose();
   }
 }
 
-function trainWith(c: RunConfig, learner: Learner, family: TaskFamily, quiet: boolean, label: string): TrainResult {
+// Fault injection for the resume test: the process kills itself (SIGKILL, no clean-up) right
+// after the meta-step of this number, as a crash or an out-of-memory kill would.
+const KILL_AFTER_STEP = Number(process.env.METAGRAD_TEST_KILL_AFTER_STEP ?? NaN);
+
+function trainWith(c: RunConfig, learner: Learner, single: Learner, family: TaskFamily, o: TrainOptions): TrainResult {
   const optimizer = new Adam(learner.metaParameters(), { lr: c.outerLr });
-  const progress = new Progress(label, c.metaSteps, quiet);
+  const every = o.checkpointEvery ?? 0;
+  let state = { step: 0, losses: [] as number[], rng: new Rng(c.seed + 1) };
+  if (o.resume) state = loadTrainCheckpoint(o.dir!, c, single, optimizer);
+  const { losses, rng } = state;
+  const progress = new Progress(o.label ?? c.algo, c.metaSteps, o.quiet);
   let running = NaN;
   const t0 = performance.now();
-  const losses = metaTrain({
-    learner, family, optimizer, metaSteps: c.metaSteps, metaBatch: c.metaBatch, shots: c.shots, querySize: c.querySize,
-    rng: new Rng(c.seed + 1),
-    onStep: (step, loss) => {
-      running = Number.isNaN(running) ? loss : 0.98 * running + 0.02 * loss;
-      progress.update(step + 1, `loss ${running.toFixed(3)}`);
-    },
-  });
-  return { learner, family, losses, seconds: (performance.now() - t0) / 1000 };
+  let diverged: DivergedError | undefined;
+  try {
+    metaTrain({
+      learner, family, optimizer, metaSteps: c.metaSteps, metaBatch: c.metaBatch, shots: c.shots, querySize: c.querySize,
+      rng, startStep: state.step,
+      onStep: (step, loss) => {
+        losses.push(loss);
+        running = Number.isNaN(running) ? loss : 0.98 * running + 0.02 * loss;
+        progress.update(step + 1, `loss ${running.toFixed(3)}`);
+        if (every > 0 && (step + 1) % every === 0 && step + 1 < c.metaSteps) {
+          saveTrainCheckpoint(o.dir!, c, single, optimizer, { step: step + 1, losses, rng });
+        }
+        if (step + 1 === KILL_AFTER_STEP) process.kill(process.pid, 'SIGKILL');
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof DivergedError)) throw e;
+    diverged = e;
+  }
+  return { learner, family, losses, seconds: (performance.now() - t0) / 1000, diverged };
 }
 
 /** Held-out tasks come from their own seed stream, never from the training one. */
@@ -138,19 +150,45 @@ export function downsample(xs: readonly number[], n = 500): { step: number[]; lo
   return { step, loss };
 }
 
+/**
+ * Starts a run in its folder: config.json now, and what an earlier run there left (its model,
+ * metrics, checkpoint) removed, so no crash can pair this config with another run's weights.
+ */
+export function beginRun(dir: string, c: RunConfig): void {
+  for (const f of ['model.safetensors', 'metrics.json', CHECKPOINT_FILE]) rmSync(join(dir, f), { force: true });
+  writeAtomic(join(dir, 'config.json'), configJson(c));
+}
+
+/** The folder's config.json, checked; for --resume, which continues the run it describes. */
+export function readRunConfig(dir: string): RunConfig {
+  const path = join(dir, 'config.json');
+  return configFromJson(readJson<unknown>(path, 'run config (config.json)'), path);
+}
+
 export function saveRun(dir: string, c: RunConfig, r: TrainResult): void {
-  writeAtomic(join(dir, 'config.json'), JSON.stringify(c, null, 2) + '\n');
+  writeAtomic(join(dir, 'config.json'), configJson(c));
   const state: Record<string, Tensor> = { ...r.learner.model.stateDict(), ...(r.learner.extraState?.() ?? {}) };
   saveCheckpoint(join(dir, 'model.safetensors'), state, { format: c.format, config: JSON.stringify(c) });
 }
 
 export function loadRun(dir: string): { config: RunConfig; learner: Learner; family: TaskFamily } {
-  const config = readJson<RunConfig>(join(dir, 'config.json'), 'run config (config.json)');
-  if (config.format !== 'metagrad-run/1') throw new CheckpointError(`${dir}/config.json: unknown format '${String(config.format)}'`);
-  if (!ENVS.includes(config.env) || !ALGOS.includes(config.algo)) throw new CheckpointError(`${dir}/config.json: unknown env or algo (${config.env}, ${config.algo})`);
+  const config = readRunConfig(dir);
   const family = makeFamily(config.env);
   const learner = makeLearner(config, family);
-  const { tensors } = loadCheckpoint(join(dir, 'model.safetensors'));
+  const { tensors, metadata } = loadCheckpoint(join(dir, 'model.safetensors'));
+  // The checkpoint carries the config it was trained with: a folder whose config.json was
+  // rewritten by a later run that never finished must not pass its weights off as that run's.
+  if (metadata.config !== undefined && metadata.config !== JSON.stringify(config)) {
+    const stored = (() => {
+      try {
+        return JSON.parse(metadata.config) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    })();
+    const differ = Object.keys(config).filter((k) => JSON.stringify(stored[k]) !== JSON.stringify((config as unknown as Record<string, unknown>)[k]));
+    throw new CheckpointError(`${dir}: config.json and model.safetensors disagree (${differ.map((k) => `${k}: ${JSON.stringify((config as unknown as Record<string, unknown>)[k])} vs ${JSON.stringify(stored[k])}`).join(', ')}); an interrupted train? Train again, or --resume it`);
+  }
   const modelState = Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith('innerLr.')));
   try {
     learner.model.loadStateDict(modelState);

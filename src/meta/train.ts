@@ -1,6 +1,6 @@
 // The outer loop: sample a meta-batch of tasks, ask the learner for the meta-gradient, step the
 // outer optimizer. Deterministic given the rng.
-import { ArgumentError, describe, expectOptions } from '../errors.ts';
+import { ArgumentError, DivergedError, describe, expectOptions } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import type { TaskFamily } from '../envs/task.ts';
 import type { Tensor } from '../autograd/tensor.ts';
@@ -22,6 +22,13 @@ export interface MetaTrainOptions {
   rng: Rng;
   /** Called after every meta-step with its mean query loss. */
   onStep?: (step: number, loss: number) => void;
+  /** The step a resumed run continues from (default 0); steps startStep..metaSteps-1 run. */
+  startStep?: number;
+  /**
+   * Throw a DivergedError at the first non-finite meta-loss or meta-gradient, before the
+   * optimizer applies it (default true), instead of training on with NaN weights.
+   */
+  stopOnNonFinite?: boolean;
 }
 
 /**
@@ -37,17 +44,37 @@ export function metaTrain(o: MetaTrainOptions): number[] {
   if (!o.family || typeof o.family.sample !== 'function') throw new ArgumentError(`metaTrain: family must be a TaskFamily, got ${describe(o.family)}`);
   if (!o.optimizer || typeof o.optimizer.step !== 'function') throw new ArgumentError(`metaTrain: optimizer must have step(grads), got ${describe(o.optimizer)}`);
   if (!(o.rng instanceof Rng)) throw new ArgumentError(`metaTrain: rng must be an Rng (e.g. new Rng(0)), got ${describe(o.rng)}`);
+  const start = o.startStep ?? 0;
+  if (!Number.isInteger(start) || start < 0 || start > o.metaSteps) throw new ArgumentError(`metaTrain: startStep must be an integer from 0 to metaSteps (${o.metaSteps}), got ${describe(start)}`);
+  const stopOnNonFinite = o.stopOnNonFinite ?? true;
   const losses: number[] = [];
-  for (let step = 0; step < o.metaSteps; step++) {
+  for (let step = start; step < o.metaSteps; step++) {
     const tasks: TaskData[] = o.family.sample(o.rng, o.metaBatch).map((t) => ({
       support: t.sample(o.rng, o.shots),
       query: t.sample(o.rng, o.querySize ?? o.shots),
     }));
     const { loss, grads } = o.learner.metaGradient(tasks);
+    if (stopOnNonFinite) checkFinite(step, loss, grads);
     o.optimizer.step(grads);
     o.learner.afterStep?.();
     losses.push(loss);
     o.onStep?.(step, loss);
   }
   return losses;
+}
+
+function checkFinite(step: number, loss: number, grads: readonly Tensor[]): void {
+  let bad = Number.isFinite(loss) ? -1 : -2;
+  for (let i = 0; bad === -1 && i < grads.length; i++) {
+    const d = grads[i].data;
+    for (let j = 0; j < d.length; j++) {
+      if (!Number.isFinite(d[j])) {
+        bad = i;
+        break;
+      }
+    }
+  }
+  if (bad === -1) return;
+  const what = bad === -2 ? `the meta-loss is ${loss}` : `the meta-gradient of parameter ${bad} is not finite (loss ${loss})`;
+  throw new DivergedError(`metaTrain: training diverged at meta-step ${step}: ${what}; the parameters are those before this step (lower the learning rates)`, step, loss);
 }
