@@ -71,9 +71,32 @@ function dot1(k: i32, a: usize, b: usize): f32 {
   return tail(hsum1(acc), a, b, k4, k);
 }
 
+// dot1's order without SIMD: four partial sums over p mod 4, reduced as hsum1 reduces them, then
+// the tail. The scalar build sums every A·Bᵀ element this way, so it equals the SIMD build bit
+// for bit (plain SIMD multiplies, then adds: two roundings, as scalar f32 does).
+function dot1Scalar(k: i32, a: usize, b: usize): f32 {
+  let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+  const k4 = k & ~3;
+  for (let p: usize = 0; p < (<usize>k4 << 2); p += 16) {
+    s0 += load<f32>(a + p) * load<f32>(b + p);
+    s1 += load<f32>(a + p, 4) * load<f32>(b + p, 4);
+    s2 += load<f32>(a + p, 8) * load<f32>(b + p, 8);
+    s3 += load<f32>(a + p, 12) * load<f32>(b + p, 12);
+  }
+  return tail((s0 + s2) + (s1 + s3), a, b, k4, k);
+}
+
 /** C[i][j] = A[i]·B[j] for i < m, jBegin <= j < jEnd: A [m, k] and B [n, k] row-major, C [m, n]. */
 export function gemmDotABt(m: i32, n: i32, k: i32, a: usize, b: usize, c: usize, jBegin: i32, jEnd: i32): void {
   const kb = <usize>k << 2;
+  if (!ASC_FEATURE_SIMD) {
+    for (let i = 0; i < m; i++) {
+      const a0 = a + <usize>i * kb;
+      const cRow = c + (<usize>(i * n) << 2);
+      for (let j = jBegin; j < jEnd; j++) store<f32>(cRow + (<usize>j << 2), dot1Scalar(k, a0, b + <usize>j * kb));
+    }
+    return;
+  }
   let i = 0;
   for (; i + 2 <= m; i += 2) {
     const a0 = a + <usize>i * kb;

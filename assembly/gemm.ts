@@ -330,7 +330,8 @@ export function f32_gemm_range(
     }
     return;
   }
-  if (ASC_FEATURE_SIMD && transA == 0 && transB != 0 && k >= 4 && k <= KC && m * k + k * n <= DIRECT_FLOATS) {
+  // (the scalar build takes this path too, summing in the SIMD build's order: see gemm-dot.ts)
+  if (transA == 0 && transB != 0 && k >= 4 && k <= KC && m * k + k * n <= DIRECT_FLOATS) {
     for (let t = 0; t < batch; t++) {
       gemmDotABt(m, n, k, a + <usize>(t * strideA) * 4, b + <usize>(t * strideB) * 4, c + <usize>(t * m * n) * 4, jBegin, jEnd);
     }

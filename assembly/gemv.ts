@@ -20,6 +20,19 @@ export function f32_dot_rows(mat: usize, ldm: i32, v: usize, out: usize, rows: i
       }
       const acc = f32x4.add(acc0, acc1);
       s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3);
+    } else {
+      // The same order without SIMD (eight partial sums over p mod 8, lanes l and l + 4 added
+      // pairwise, then left to right), so the scalar build equals the SIMD one bit for bit.
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
+      for (; p + 8 <= len; p += 8) {
+        const r = row + (<usize>p << 2);
+        const w = v + (<usize>p << 2);
+        s0 += load<f32>(r) * load<f32>(w); s1 += load<f32>(r, 4) * load<f32>(w, 4);
+        s2 += load<f32>(r, 8) * load<f32>(w, 8); s3 += load<f32>(r, 12) * load<f32>(w, 12);
+        s4 += load<f32>(r, 16) * load<f32>(w, 16); s5 += load<f32>(r, 20) * load<f32>(w, 20);
+        s6 += load<f32>(r, 24) * load<f32>(w, 24); s7 += load<f32>(r, 28) * load<f32>(w, 28);
+      }
+      s = (s0 + s4) + (s1 + s5) + (s2 + s6) + (s3 + s7);
     }
     for (; p < len; p++) s += load<f32>(row + (<usize>p << 2)) * load<f32>(v + (<usize>p << 2));
     store<f32>(out + (<usize>i << 2), s);

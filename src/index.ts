@@ -30,7 +30,7 @@ export { where } from './autograd/ops/where.ts';
 export { conv1d, conv2d, im2col, col2im } from './autograd/ops/conv.ts';
 export type { Conv1dOptions, Conv2dOptions } from './autograd/ops/conv.ts';
 export { logSumExp, softmax, logSoftmax, mseLoss, crossEntropy } from './autograd/ops/nn.ts';
-export { getBackend, setBackend, initWasm, backendKernels, setKernels } from './kernels/backend.ts';
+export { getBackend, setBackend, initWasm, backendKernels, setKernels, setReproducible, isReproducible } from './kernels/backend.ts';
 export { threadedKernels, startGemmWorker } from './kernels/threads.ts';
 export type { ThreadOptions, ThreadedKernels, WorkerLike } from './kernels/threads.ts';
 export type { BackendName, Kernels, GemmArgs, ConvGeometry } from './kernels/types.ts';

@@ -18,7 +18,7 @@ export interface Command {
 }
 
 const TRAIN_FLAGS = {
-  ...Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.flag, { type: 'string' }])),
+  ...Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.flag, { type: o.kind === 'flag' ? 'boolean' : 'string' }])),
   out: { type: 'string' }, 'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
 } as Command['options'];
 
@@ -139,12 +139,13 @@ export const demoCommand: Command = {
   al. setup, evaluates both on held-out tasks (5-shot, 0..10 steps) and writes the plots.
 
   --meta-steps N   outer steps per learner (default 16000, about a minute on 2 cores)
+  --reproducible   the same bytes on every machine (plain SIMD, no fused multiply-add)
   --tasks N        held-out tasks (default 600)
   --seed S         seed (default 0)
   --out DIR        folder for the plots and metrics (default runs/demo)
   --json           print the evaluation as JSON
   --quiet          no progress bars`,
-  options: { 'meta-steps': { type: 'string' }, tasks: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
+  options: { 'meta-steps': { type: 'string' }, tasks: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, reproducible: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' } },
   run(v) {
     const metaSteps = intOption(v, 'meta-steps', 16000, 1, 10_000_000);
     const tasks = intOption(v, 'tasks', 600, 1, 1_000_000);
@@ -162,7 +163,7 @@ export const demoCommand: Command = {
 function demo(v: Values, out: string, metaSteps: number, tasks: number): void {
   const quiet = Boolean(v.quiet) || Boolean(v.json);
   const results = (['maml', 'pretrain'] as const).map((algo) => {
-    const c = trainConfig({ seed: v.seed, algo, 'meta-steps': String(metaSteps) });
+    const c = trainConfig({ seed: v.seed, algo, 'meta-steps': String(metaSteps), reproducible: v.reproducible });
     ensureWritableDir(join(out, algo));
     beginRun(join(out, algo), c);
     const r = train(c, { quiet, label: algo.padEnd(8) });

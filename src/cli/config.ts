@@ -27,6 +27,8 @@ export interface RunConfig {
   seed: number;
   /** Threads the meta-batch is split over (parallelTasks); absent means 1. */
   workers?: number;
+  /** Reproducible mode (setReproducible): the same bytes on every machine; absent means off. */
+  reproducible?: true;
 }
 
 /** The largest model the command builds: 10^8 parameters (0.4 GB, and Adam keeps two more). */
@@ -37,7 +39,7 @@ type Field = Exclude<keyof RunConfig, 'format' | 'activation'>;
 interface OptionSpec {
   flag: string;
   field: Field;
-  kind: 'choice' | 'int' | 'number' | 'list';
+  kind: 'choice' | 'int' | 'number' | 'list' | 'flag';
   /** The default, given the fields parsed before this one. */
   dflt: (c: Partial<RunConfig>) => unknown;
   min?: (c: Partial<RunConfig>) => number;
@@ -61,6 +63,7 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
   { flag: 'outer-lr', field: 'outerLr', kind: 'number', min: () => 0, above: true, dflt: () => 1e-3, arg: 'X', help: 'Adam learning rate (default 0.001)' },
   { flag: 'hidden', field: 'hidden', kind: 'list', min: () => 1, max: MAX_HIDDEN, dflt: () => [40, 40], arg: 'A,B', help: `hidden layer sizes (default 40,40; each at most ${MAX_HIDDEN})` },
   { flag: 'seed', field: 'seed', kind: 'int', min: () => 0, max: 2 ** 31 - 1, dflt: () => 0, arg: 'S', help: 'seed (default 0): the same seed gives the same numbers' },
+  { flag: 'reproducible', field: 'reproducible', kind: 'flag', dflt: () => undefined, arg: '', help: 'the same bytes on every machine: plain SIMD, no fused multiply-add (about\n                      10% slower); without it, numbers depend on the CPU in the last bits' },
   { flag: 'workers', field: 'workers', kind: 'int', min: () => 1, max: 64, dflt: () => 1, arg: 'N', help: 'threads the meta-batch is split over (default 1); the same seed and N\n                      give the same numbers, a different N the same up to rounding' },
 ];
 
@@ -71,6 +74,10 @@ export function trainOptionsHelp(): string {
 
 function parseOne(o: OptionSpec, raw: unknown, c: Partial<RunConfig>, name: string): unknown {
   if (raw === undefined) return o.dflt(c);
+  if (o.kind === 'flag') {
+    if (raw !== true && raw !== false) throw new UsageError(`${name} must be true or false, got '${String(raw)}'`);
+    return raw ? true : undefined;
+  }
   const min = o.min?.(c) ?? -Infinity;
   const max = o.max ?? Infinity;
   // the wording the command line has always used
@@ -113,7 +120,7 @@ function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string)
   return {
     format: 'metagrad-run/1', env: c.env!, algo: c.algo!, metaSteps: c.metaSteps!, metaBatch: c.metaBatch!, shots: c.shots!,
     querySize: c.querySize!, innerSteps: c.innerSteps!, innerLr: c.innerLr!, outerLr: c.outerLr!, hidden: c.hidden!,
-    activation: 'relu', seed: c.seed!, workers: c.workers!,
+    activation: 'relu', seed: c.seed!, workers: c.workers!, ...(c.reproducible ? { reproducible: true as const } : {}),
   };
 }
 
@@ -132,7 +139,7 @@ export function configFromJson(raw: unknown, path: string): RunConfig {
   if (r.format !== 'metagrad-run/1') throw new CheckpointError(`${path}: unknown format '${String(r.format)}' (expected metagrad-run/1)`);
   if (r.activation !== undefined && r.activation !== 'relu') throw new CheckpointError(`${path}: activation must be relu, got ${JSON.stringify(r.activation)}`);
   for (const o of TRAIN_OPTIONS) {
-    if (r[o.field] === undefined && o.field !== 'workers') throw new CheckpointError(`${path}: the field '${o.field}' is missing`);
+    if (r[o.field] === undefined && o.field !== 'workers' && o.field !== 'reproducible') throw new CheckpointError(`${path}: the field '${o.field}' is missing`);
   }
   try {
     return build((o) => r[o.field], (o) => o.field);

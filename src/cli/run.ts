@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Rng } from '../rng.ts';
+import { setReproducible } from '../kernels/backend.ts';
 import { Adam } from '../nn/optim.ts';
 import { MLP } from '../nn/layers.ts';
 import { Sinusoid, type SinusoidTask } from '../envs/sinusoid.ts';
@@ -78,6 +79,7 @@ function taskWorkerScript(): string {
 }
 
 export function train(c: RunConfig, o: TrainOptions): TrainResult {
+  setReproducible(c.reproducible === true);
   const family = makeFamily(c.env);
   const workers = c.workers ?? 1;
   const single = makeLearner(c, family);
@@ -173,6 +175,7 @@ export function saveRun(dir: string, c: RunConfig, r: TrainResult): void {
 
 export function loadRun(dir: string): { config: RunConfig; learner: Learner; family: TaskFamily } {
   const config = readRunConfig(dir);
+  setReproducible(config.reproducible === true); // adaptation runs the kernels the run trained with
   const family = makeFamily(config.env);
   const learner = makeLearner(config, family);
   const { tensors, metadata } = loadCheckpoint(join(dir, 'model.safetensors'));

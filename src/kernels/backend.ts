@@ -9,6 +9,36 @@ import { RELAXED_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './was
 
 let active: Kernels | null = null;
 const loaded: Partial<Record<BackendName, Kernels>> = { js: jsKernels };
+let reproducible = false;
+
+/**
+ * Reproducible mode: the same seed gives the same bytes on every machine. Relaxed SIMD's fused
+ * multiply-add rounds once on some CPUs and twice on others, so in this mode 'wasm-simd' runs
+ * the plain SIMD build (multiply, then add), which sums every product in the same order as the
+ * scalar 'wasm' build: the two agree bit for bit, and neither depends on the CPU. About 10%
+ * slower GEMMs. Call it before creating threadedKernels, which pick their build when created.
+ * @example
+ * setReproducible(true);
+ * isReproducible(); // true
+ * backendKernels('wasm-simd').kernelNames.gemm; // 'f32_gemm_4x8_wasmsimd'
+ * setReproducible(false);
+ */
+export function setReproducible(on: boolean): void {
+  if (typeof on !== 'boolean') throw new BackendError(`setReproducible: expected true or false, got ${typeof on}`);
+  if (on === reproducible) return;
+  if (active && active !== loaded[active.name] && active.kernelNames.gemm.includes('relaxed')) {
+    throw new BackendError(`setReproducible: the active kernels (${active.kernelNames.gemm}) use relaxed SIMD; call setReproducible before creating them`);
+  }
+  const wasActive = active !== null && active === loaded['wasm-simd'];
+  reproducible = on;
+  delete loaded['wasm-simd']; // the other build loads at the next use
+  if (wasActive) active = loadSync('wasm-simd');
+}
+
+/** True in reproducible mode (setReproducible). */
+export function isReproducible(): boolean {
+  return reproducible;
+}
 
 export type WasmBuild = 'relaxed' | 'simd' | 'scalar';
 
@@ -25,6 +55,7 @@ export function buildBytes(build: WasmBuild): Uint8Array<ArrayBuffer> {
  */
 export function wasmBytes(backend: 'wasm-simd' | 'wasm'): Uint8Array<ArrayBuffer> {
   if (backend === 'wasm') return buildBytes('scalar');
+  if (reproducible) return buildBytes('simd');
   const relaxed = buildBytes('relaxed');
   return WebAssembly.validate(relaxed) ? relaxed : buildBytes('simd');
 }
