@@ -5,7 +5,7 @@ import { ArgumentError, ShapeError, fmtShape } from '../../errors.ts';
 import { kernels } from '../../kernels/backend.ts';
 import type { ConvGeometry } from '../../kernels/types.ts';
 import { isGradEnabled, record } from '../tape.ts';
-import { Tensor, allocate, expectTensor } from '../tensor.ts';
+import { Tensor, allocate, notATensor } from '../tensor.ts';
 import { add, coerce } from './elementwise.ts';
 import { matmulT } from './matmul.ts';
 import { reshape } from './reduce.ts';
@@ -51,7 +51,7 @@ function checkGeometry(op: string, g: ConvGeometry, xShape: readonly number[]): 
  * @example im2col(ones([1, 1, 3, 3]), { n: 1, c: 1, h: 3, w: 3, kh: 2, kw: 2, strideH: 1, strideW: 1, padH: 0, padW: 0, outH: 2, outW: 2 }).shape // [1, 4, 4]
  */
 export function im2col(x: Tensor, g: ConvGeometry): Tensor {
-  expectTensor('im2col', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('im2col', x, 'x');
   checkGeometry('im2col', g, x.shape);
   const out = allocate(x.dtype, g.n * g.c * g.kh * g.kw * g.outH * g.outW);
   kernels().im2col(x.data, g, out);
@@ -63,7 +63,7 @@ export function im2col(x: Tensor, g: ConvGeometry): Tensor {
  * @example col2im(ones([1, 9, 4]), { n: 1, c: 1, h: 4, w: 4, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 0, padW: 0, outH: 2, outW: 2 }).shape // [1, 1, 4, 4]
  */
 export function col2im(cols: Tensor, g: ConvGeometry): Tensor {
-  expectTensor('col2im', cols, 'cols');
+  if (!(cols instanceof Tensor)) notATensor('col2im', cols, 'cols');
   checkGeometry('col2im', g, cols.shape);
   const out = allocate(cols.dtype, g.n * g.c * g.h * g.w);
   kernels().col2im(cols.data, g, out);
@@ -75,8 +75,8 @@ export function col2im(cols: Tensor, g: ConvGeometry): Tensor {
  * @example conv2d(randn([2, 3, 8, 8]), randn([4, 3, 3, 3]), zeros([4]), { stride: 1, padding: 1 }).shape // [2, 4, 8, 8]
  */
 export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  expectTensor('conv2d', x, 'x');
-  expectTensor('conv2d', w, 'w');
+  if (!(x instanceof Tensor)) notATensor('conv2d', x, 'x');
+  if (!(w instanceof Tensor)) notATensor('conv2d', w, 'w');
   [x, w] = coerce('conv2d', x, w);
   if (x.ndim !== 4 || w.ndim !== 4) {
     throw new ShapeError(`conv2d: expected x [N,C,H,W] and w [O,C,kh,kw], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
@@ -116,8 +116,8 @@ export function conv2d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv
  * @example conv1d(randn([2, 3, 10]), randn([4, 3, 3]), null, { padding: 1 }).shape // [2, 4, 10]
  */
 export function conv1d(x: Tensor, w: Tensor, bias?: Tensor | null, options: Conv1dOptions = {}): Tensor {
-  expectTensor('conv1d', x, 'x');
-  expectTensor('conv1d', w, 'w');
+  if (!(x instanceof Tensor)) notATensor('conv1d', x, 'x');
+  if (!(w instanceof Tensor)) notATensor('conv1d', w, 'w');
   if (x.ndim !== 3 || w.ndim !== 3) {
     throw new ShapeError(`conv1d: expected x [N,C,L] and w [O,C,k], got ${fmtShape(x.shape)} and ${fmtShape(w.shape)}`);
   }

@@ -8,7 +8,7 @@ import { Bin, Un } from '../../kernels/js/strided.ts';
 import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate, asTensor, type TensorLike, expectTensor } from '../tensor.ts';
+import { Tensor, allocate, asTensor, type TensorLike, notATensor } from '../tensor.ts';
 
 /** Both operands as tensors of one dtype; a number takes the other operand's dtype. */
 export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
@@ -141,7 +141,7 @@ function map(code: Un, x: Tensor): Tensor {
  * @example neg(tensor([1, -2])) // [-1, 2]
  */
 export function neg(x: Tensor): Tensor {
-  expectTensor('neg', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('neg', x, 'x');
   return record('neg', map(Un.Neg, x), [x], (g) => [neg(g)]);
 }
 
@@ -150,7 +150,7 @@ export function neg(x: Tensor): Tensor {
  * @example exp(tensor([0, 1])) // [1, 2.718...]
  */
 export function exp(x: Tensor): Tensor {
-  expectTensor('exp', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('exp', x, 'x');
   const out = map(Un.Exp, x);
   return record('exp', out, [x], (g) => [mul(g, out)]);
 }
@@ -160,7 +160,7 @@ export function exp(x: Tensor): Tensor {
  * @example log(tensor([1, Math.E])) // [0, 1]
  */
 export function log(x: Tensor): Tensor {
-  expectTensor('log', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('log', x, 'x');
   return record('log', map(Un.Log, x), [x], (g) => [div(g, x)]);
 }
 
@@ -169,7 +169,7 @@ export function log(x: Tensor): Tensor {
  * @example sqrt(tensor([4, 9])) // [2, 3]
  */
 export function sqrt(x: Tensor): Tensor {
-  expectTensor('sqrt', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('sqrt', x, 'x');
   const out = map(Un.Sqrt, x);
   return record('sqrt', out, [x], (g) => [div(g, mul(out, 2))]);
 }
@@ -179,7 +179,7 @@ export function sqrt(x: Tensor): Tensor {
  * @example abs(tensor([-2, 3])) // [2, 3]
  */
 export function abs(x: Tensor): Tensor {
-  expectTensor('abs', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('abs', x, 'x');
   return record('abs', map(Un.Abs, x), [x], (g) => [mul(g, sign(x))]);
 }
 
@@ -188,7 +188,7 @@ export function abs(x: Tensor): Tensor {
  * @example tanh(tensor([0])) // [0]
  */
 export function tanh(x: Tensor): Tensor {
-  expectTensor('tanh', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('tanh', x, 'x');
   const out = map(Un.Tanh, x);
   return record('tanh', out, [x], (g) => [mul(g, sub(1, mul(out, out)))]);
 }
@@ -198,7 +198,7 @@ export function tanh(x: Tensor): Tensor {
  * @example sigmoid(tensor([0])) // [0.5]
  */
 export function sigmoid(x: Tensor): Tensor {
-  expectTensor('sigmoid', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('sigmoid', x, 'x');
   const out = map(Un.Sigmoid, x);
   return record('sigmoid', out, [x], (g) => [mul(g, mul(out, sub(1, out)))]);
 }
@@ -208,7 +208,7 @@ export function sigmoid(x: Tensor): Tensor {
  * @example relu(tensor([-1, 2])) // [0, 2]
  */
 export function relu(x: Tensor): Tensor {
-  expectTensor('relu', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('relu', x, 'x');
   return record('relu', map(Un.Relu, x), [x], (g) => [gate(g, x)]);
 }
 
@@ -227,7 +227,7 @@ export function gate(g: TensorLike, x: TensorLike): Tensor {
  * @example sign(tensor([-3, 0, 2])) // [-1, 0, 1]
  */
 export function sign(x: Tensor): Tensor {
-  expectTensor('sign', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('sign', x, 'x');
   return map(Un.Sign, x);
 }
 
@@ -237,7 +237,7 @@ export function sign(x: Tensor): Tensor {
  * @example square(tensor([3])) // [9]
  */
 export function square(x: Tensor): Tensor {
-  expectTensor('square', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('square', x, 'x');
   return record('square', forward('square', Bin.Mul, x, x), [x], (g) => [mul(g, mul(x, 2))]);
 }
 
@@ -246,6 +246,6 @@ export function square(x: Tensor): Tensor {
  * @example softplus(tensor([0])) // [log 2]
  */
 export function softplus(x: Tensor): Tensor {
-  expectTensor('softplus', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('softplus', x, 'x');
   return add(relu(x), log(add(exp(neg(abs(x))), 1)));
 }

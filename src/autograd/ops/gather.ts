@@ -3,7 +3,7 @@
 import { DTypeError, ShapeError, describe, fmtShape } from '../../errors.ts';
 import { normAxis, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate, expectTensor } from '../tensor.ts';
+import { Tensor, allocate, notATensor } from '../tensor.ts';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -53,7 +53,7 @@ function geometry(op: string, xShape: readonly number[], axis: number, index: In
  * @example gather(tensor([[1, 2], [3, 4]]), 1, tensor([[1], [0]])) // [[2], [3]]
  */
 export function gather(x: Tensor, axis: number, indexLike: Tensor | Index): Tensor {
-  expectTensor('gather', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('gather', x, 'x');
   const index = toIndex('gather', indexLike);
   const [outer, a, dim, inner] = geometry('gather', x.shape, axis, index);
   const out = allocate(x.dtype, index.data.length);
@@ -72,7 +72,7 @@ export function gather(x: Tensor, axis: number, indexLike: Tensor | Index): Tens
  * @example scatterAdd(tensor([1, 2, 3]), 0, tensor([0, 0, 2]), [3]) // [3, 0, 3]
  */
 export function scatterAdd(src: Tensor, axis: number, indexLike: Tensor | Index, shape: readonly number[]): Tensor {
-  expectTensor('scatterAdd', src, 'src');
+  if (!(src instanceof Tensor)) notATensor('scatterAdd', src, 'src');
   const index = toIndex('scatterAdd', indexLike);
   if (index.shape.length !== src.shape.length || index.shape.some((d, i) => d !== src.shape[i])) {
     throw new ShapeError(`scatterAdd: index of shape ${fmtShape(index.shape)} does not match src ${fmtShape(src.shape)}`);
@@ -94,7 +94,7 @@ export function scatterAdd(src: Tensor, axis: number, indexLike: Tensor | Index,
  * @example indexSelect(tensor([[1, 2], [3, 4], [5, 6]]), 0, [2, 0]) // [[5, 6], [1, 2]]
  */
 export function indexSelect(x: Tensor, axis: number, indices: Tensor | readonly number[] | Int32Array): Tensor {
-  expectTensor('indexSelect', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('indexSelect', x, 'x');
   const idx = toIndex('indexSelect', indices);
   const ax = normAxis('indexSelect', axis, x.ndim);
   const shape = x.shape.slice();

@@ -6,11 +6,10 @@
 import { MetagradError, ShapeError, fmtShape } from '../../errors.ts';
 import { sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import type { Tensor } from '../tensor.ts';
+import { Tensor, notATensor } from '../tensor.ts';
 import { add, coerce, gate, relu } from './elementwise.ts';
 import { sum } from './reduce.ts';
 import { matmulT, productForward, productShape, productVjp } from './matmul.ts';
-import { expectTensor } from '../tensor.ts';
 
 export interface LinearOptions {
   /** 'relu' fuses relu(x · wᵀ + b) into the op; default none. */
@@ -29,8 +28,8 @@ export interface LinearOptions {
  * @example linear(ones([2, 3]), ones([4, 3]), tensor([0, 1, -5, 2]), { activation: 'relu' }) // [[3, 4, 0, 5], [3, 4, 0, 5]]
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, options: LinearOptions = {}): Tensor {
-  expectTensor('linear', x, 'x');
-  expectTensor('linear', w, 'w');
+  if (!(x instanceof Tensor)) notATensor('linear', x, 'x');
+  if (!(w instanceof Tensor)) notATensor('linear', w, 'w');
   const act = options.activation ?? null;
   if (act !== null && act !== 'relu') throw new MetagradError(`linear: activation must be 'relu' or null, got '${String(act)}'`);
   const fusedRelu = act === 'relu';

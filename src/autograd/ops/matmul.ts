@@ -6,7 +6,7 @@ import { kernels } from '../../kernels/backend.ts';
 import type { GemmArgs } from '../../kernels/types.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate, expectTensor } from '../tensor.ts';
+import { Tensor, allocate, notATensor } from '../tensor.ts';
 import { coerce } from './elementwise.ts';
 import { reshape } from './reduce.ts';
 
@@ -67,8 +67,8 @@ export function productVjp(a: Tensor, b: Tensor, transA: boolean, transB: boolea
  * @example matmulT(ones([3, 2]), ones([3, 4]), true, false).shape // Aᵀ·B: [2, 4]
  */
 export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
-  expectTensor('matmulT', a, 'a');
-  expectTensor('matmulT', b, 'b');
+  if (!(a instanceof Tensor)) notATensor('matmulT', a, 'a');
+  if (!(b instanceof Tensor)) notATensor('matmulT', b, 'b');
   if (typeof transA !== 'boolean' || typeof transB !== 'boolean') {
     throw new ArgumentError(`matmulT: transA and transB must be booleans, got ${describe(transA)} and ${describe(transB)}`);
   }
@@ -83,8 +83,8 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
  * @example matmul(tensor([[1, 2], [3, 4]]), tensor([1, 1])) // [3, 7]
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  expectTensor('matmul', a, 'a');
-  expectTensor('matmul', b, 'b');
+  if (!(a instanceof Tensor)) notATensor('matmul', a, 'a');
+  if (!(b instanceof Tensor)) notATensor('matmul', b, 'b');
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: operands must be at least 1-D, got ${fmtShape(a.shape)} and ${fmtShape(b.shape)}`);
   }

@@ -3,7 +3,7 @@
 // gets their second derivatives wrong).
 import { DTypeError, ShapeError, fmtShape } from '../../errors.ts';
 import { normAxes } from '../shape.ts';
-import { Tensor, expectTensor } from '../tensor.ts';
+import { Tensor, notATensor } from '../tensor.ts';
 import { add, exp, log, neg, square, sub } from './elementwise.ts';
 import { gather, toIndex } from './gather.ts';
 import { max, mean, reshape, sum } from './reduce.ts';
@@ -14,7 +14,7 @@ import { max, mean, reshape, sum } from './reduce.ts';
  * @example logSumExp(tensor([1000, 1000])) // 1000 + log 2
  */
 export function logSumExp(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  expectTensor('logSumExp', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('logSumExp', x, 'x');
   const axes = normAxes('logSumExp', axis, x.ndim);
   const m = max(x, axes, true).detach();
   for (let i = 0; i < m.data.length; i++) if (!Number.isFinite(m.data[i])) m.data[i] = 0;
@@ -24,7 +24,7 @@ export function logSumExp(x: Tensor, axis?: number | readonly number[], keepDims
 
 /** exp(x) / sum(exp(x)) along axis (default last). @example softmax(tensor([1, 2, 3])) */
 export function softmax(x: Tensor, axis = -1): Tensor {
-  expectTensor('softmax', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('softmax', x, 'x');
   normAxes('softmax', axis, x.ndim);
   return exp(sub(x, logSumExp(x, axis, true)));
 }
@@ -34,15 +34,15 @@ export function softmax(x: Tensor, axis = -1): Tensor {
  * @example logSoftmax(tensor([[1, 2, 3]])) // x - logSumExp(x)
  */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
-  expectTensor('logSoftmax', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('logSoftmax', x, 'x');
   normAxes('logSoftmax', axis, x.ndim);
   return sub(x, logSumExp(x, axis, true));
 }
 
 /** Mean squared error (or 'sum' / 'none'). @example mseLoss(tensor([1, 2]), tensor([1, 4])) // 2 */
 export function mseLoss(pred: Tensor, target: Tensor, reduction: 'mean' | 'sum' | 'none' = 'mean'): Tensor {
-  expectTensor('mseLoss', pred, 'pred');
-  expectTensor('mseLoss', target, 'target');
+  if (!(pred instanceof Tensor)) notATensor('mseLoss', pred, 'pred');
+  if (!(target instanceof Tensor)) notATensor('mseLoss', target, 'target');
   const d = sub(pred, target);
   const sq = square(d);
   return reduction === 'mean' ? mean(sq) : reduction === 'sum' ? sum(sq) : sq;
@@ -54,7 +54,7 @@ export function mseLoss(pred: Tensor, target: Tensor, reduction: 'mean' | 'sum' 
  * @example crossEntropy(tensor([[2, 0], [0, 2]]), [0, 1])
  */
 export function crossEntropy(logits: Tensor, targets: Tensor | readonly number[] | Int32Array): Tensor {
-  expectTensor('crossEntropy', logits, 'logits');
+  if (!(logits instanceof Tensor)) notATensor('crossEntropy', logits, 'logits');
   if (logits.ndim !== 2) throw new ShapeError(`crossEntropy: logits must be [N, C], got ${fmtShape(logits.shape)}`);
   const [n, c] = logits.shape;
   const idx = toIndex('crossEntropy', targets);

@@ -6,7 +6,7 @@ import { Red } from '../../kernels/js/strided.ts';
 import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, checkShape, normAxes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate, expectTensor } from '../tensor.ts';
+import { Tensor, allocate, notATensor } from '../tensor.ts';
 import { div, eq, mul, neg } from './elementwise.ts';
 
 /**
@@ -14,7 +14,7 @@ import { div, eq, mul, neg } from './elementwise.ts';
  * @example reshape(arange(6), [2, -1]) // shape [2, 3]
  */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
-  expectTensor('reshape', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('reshape', x, 'x');
   const s = [...expectNumbers('reshape', shape, 'shape')];
   const infer = s.indexOf(-1);
   if (infer >= 0) {
@@ -33,7 +33,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 
 /** x repeated along size-1 (or missing leading) axes to `shape`. @example broadcastTo(tensor([1, 2]), [3, 2]) */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
-  expectTensor('broadcastTo', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('broadcastTo', x, 'x');
   checkShape('broadcastTo', shape);
   const target = [...shape];
   const b = broadcastShapes('broadcastTo', x.shape, target);
@@ -67,7 +67,7 @@ function keptShape(shape: readonly number[], axes: readonly number[]): number[] 
  * @example sum(tensor([[1, 2], [3, 4]]), 0) // [4, 6]
  */
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  expectTensor('sum', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('sum', x, 'x');
   const axes = normAxes('sum', axis, x.ndim);
   const out = reduceForward('sum', Red.Sum, x, axes, keepDims);
   return record('sum', out, [x], (g) => [expandBack(g, x.shape, axes)]);
@@ -87,7 +87,7 @@ function expandBack(g: Tensor, shape: readonly number[], axes: readonly number[]
  * @example max(tensor([[1, 5], [3, 4]]), 1) // [5, 4]
  */
 export function max(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  expectTensor('max', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('max', x, 'x');
   const axes = normAxes('max', axis, x.ndim);
   const out = reduceForward('max', Red.Max, x, axes, keepDims);
   return record('max', out, [x], (g) => {
@@ -103,7 +103,7 @@ export function max(x: Tensor, axis?: number | readonly number[], keepDims = fal
  * @example min(tensor([[1, 5], [3, 4]]), 1) // [1, 3]
  */
 export function min(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  expectTensor('min', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('min', x, 'x');
   normAxes('min', axis, x.ndim);
   return neg(max(neg(x), axis, keepDims));
 }
@@ -113,7 +113,7 @@ export function min(x: Tensor, axis?: number | readonly number[], keepDims = fal
  * @example mean(tensor([[1, 2], [3, 4]]), 1) // [1.5, 3.5]
  */
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
-  expectTensor('mean', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('mean', x, 'x');
   const axes = normAxes('mean', axis, x.ndim);
   const count = axes.reduce((n, a) => n * x.shape[a], 1);
   return div(sum(x, axes, keepDims), count);
@@ -124,7 +124,7 @@ export function mean(x: Tensor, axis?: number | readonly number[], keepDims = fa
  * @example sumTo(ones([4, 3]), [1, 3]) // [[4, 4, 4]]
  */
 export function sumTo(x: Tensor, shape: readonly number[]): Tensor {
-  expectTensor('sumTo', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('sumTo', x, 'x');
   checkShape('sumTo', shape);
   if (sameShape(x.shape, shape)) return x;
   const lead = x.ndim - shape.length;

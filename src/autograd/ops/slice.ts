@@ -4,7 +4,7 @@ import { ShapeError, expectNumbers, fmtShape } from '../../errors.ts';
 import { copyBox } from '../../kernels/js/strided.ts';
 import { checkShape, normAxis, sizeOf } from '../shape.ts';
 import { isGradEnabled, record } from '../tape.ts';
-import { Tensor, allocate, expectTensor, expectTensors } from '../tensor.ts';
+import { Tensor, allocate, notATensor, expectTensors } from '../tensor.ts';
 import { reshape } from './reduce.ts';
 
 /**
@@ -13,7 +13,7 @@ import { reshape } from './reduce.ts';
  * @example slice(arange(10), [2], [5]) // [2, 3, 4]
  */
 export function slice(x: Tensor, starts: readonly number[], ends?: readonly (number | undefined)[]): Tensor {
-  expectTensor('slice', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('slice', x, 'x');
   expectNumbers('slice', starts, 'starts');
   if (ends !== undefined) expectNumbers('slice', ends.map((e) => e ?? 0), 'ends');
   if (starts.length > x.ndim || (ends && ends.length > x.ndim)) {
@@ -43,7 +43,7 @@ export function slice(x: Tensor, starts: readonly number[], ends?: readonly (num
  * @example pad(tensor([1, 2]), [[1, 2]]) // [0, 1, 2, 0, 0]
  */
 export function pad(x: Tensor, padding: readonly (readonly [number, number])[]): Tensor {
-  expectTensor('pad', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('pad', x, 'x');
   if (!Array.isArray(padding) || padding.length > x.ndim || padding.some((pair) => !Array.isArray(pair) || pair.length !== 2 ||
     !Number.isInteger(pair[0]) || !Number.isInteger(pair[1]) || pair[0] < 0 || pair[1] < 0)) {
     throw new ShapeError(`pad: padding ${JSON.stringify(padding)} does not fit a tensor of shape ${fmtShape(x.shape)} (non-negative integers, one pair per axis)`);

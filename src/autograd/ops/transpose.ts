@@ -2,14 +2,14 @@
 import { ShapeError, expectNumbers, fmtShape } from '../../errors.ts';
 import { permute } from '../../kernels/js/strided.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate, expectTensor } from '../tensor.ts';
+import { Tensor, allocate, notATensor } from '../tensor.ts';
 
 /**
  * Permutes axes: out.shape[i] = x.shape[perm[i]]. Without perm, swaps the last two axes.
  * @example transpose(zeros([2, 3, 4]), [2, 0, 1]).shape // [4, 2, 3]
  */
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
-  expectTensor('transpose', x, 'x');
+  if (!(x instanceof Tensor)) notATensor('transpose', x, 'x');
   if (perm !== undefined) expectNumbers('transpose', perm, 'perm');
   const n = x.ndim;
   let p: number[];

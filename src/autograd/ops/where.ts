@@ -3,14 +3,14 @@
 import { broadcastCopy } from '../../kernels/js/strided.ts';
 import { broadcastShapes, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate, asTensor, type TensorLike, expectTensor } from '../tensor.ts';
+import { Tensor, allocate, asTensor, type TensorLike, notATensor } from '../tensor.ts';
 import { coerce } from './elementwise.ts';
 
 /**
  * Elementwise select. @example where(gt(x, 0), x, 0) // relu
  */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
-  expectTensor('where', cond, 'cond');
+  if (!(cond instanceof Tensor)) notATensor('where', cond, 'cond');
   const [x, y] = coerce('where', a, b);
   const shape = broadcastShapes('where', broadcastShapes('where', cond.shape, x.shape), y.shape);
   const n = sizeOf(shape);
