@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as metagrad from '../src/index.ts';
+import { checkerSource, withChecks } from './stated-values.ts';
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -48,13 +49,19 @@ test('every exported function is used by some @example', () => {
   assert.ok(fns.length > 80, `${fns.length} functions`);
 });
 
-test('every @example runs', () => {
+test('every @example runs, and where a comment states its result, the result is that', () => {
   const dir = mkdtempSync(join(tmpdir(), 'metagrad-examples-'));
   try {
+    let checks = 0;
     // One file, each example in its own block, so a failure names its example.
-    const body = examples.map((e, i) => `try {\n${e.code}\n} catch (err) { failures.push(${JSON.stringify(e.where)} + ': ' + (err as Error).message); }\n// ${i}`).join('\n');
+    const body = examples.map((e, i) => {
+      const c = withChecks(e.code, e.where);
+      checks += c.checks;
+      return `try {\n${c.code}\n} catch (err) { failures.push(${JSON.stringify(e.where)} + ': ' + (err as Error).message); }\n// ${i}`;
+    }).join('\n');
+    assert.ok(checks >= 60, `only ${checks} stated results found`);
     const path = join(dir, 'examples.mts'); // .mts: ESM outside this package (initWasm's example awaits)
-    writeFileSync(path, `${prelude}\nconst failures: string[] = [];\n${body}\nif (failures.length) { console.error(failures.join('\\n')); process.exit(1); }\n`);
+    writeFileSync(path, `${prelude}\n${checkerSource('Tensor')}\nconst failures: string[] = [];\n${body}\nif (failures.length) { console.error(failures.join('\\n')); process.exit(1); }\n`);
     const r = spawnSync(process.execPath, ['--import', 'tsx', path], { encoding: 'utf8' });
     assert.is(r.status, 0, r.stderr);
   } finally {
