@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
 import { checkerSource, withChecks } from './stated-values.ts';
 
 const files = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
@@ -24,14 +25,37 @@ for (const file of files) {
       const checked = withChecks(code.replace(/from 'metagrad'/g, `from '${entry}'`), `${file} sample ${i + 1}`);
       stated += checked.checks;
       writeFileSync(path, `import { Tensor as __Tensor } from '${entry}';\n${checkerSource('__Tensor')}\n${checked.code}`);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', path], { encoding: 'utf8' });
+      let run = path;
+      if (code.includes("'@tensorflow/")) {
+        // TensorFlow.js's ESM files import without extensions (for bundlers), and its backends
+        // must share one copy of its registry with the gradients: bundle the sample first.
+        run = path.replace(/\.ts$/, '.mjs');
+        buildSync({
+          entryPoints: [path], bundle: true, platform: 'node', format: 'esm', mainFields: ['module', 'main'], outfile: run,
+          nodePaths: [resolve('node_modules')], logLevel: 'error',
+          banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+        });
+      }
+      const r = spawnSync(process.execPath, ['--import', 'tsx', run], { encoding: 'utf8' });
       assert.is(r.status, 0, `${file} sample ${i + 1} failed:\n${r.stderr}`);
     });
   });
 }
 
-test('the docs have samples to run', () => {
+// A block opened as ```ts path/to/file is an excerpt of that file: it must appear there verbatim.
+for (const file of files) {
+  for (const m of readFileSync(file, 'utf8').matchAll(/```ts ([\w./-]+)\n([\s\S]*?)```/g)) {
+    test(`${file}: the excerpt of ${m[1]} is in it verbatim`, () => {
+      const source = readFileSync(m[1], 'utf8');
+      // the page indents nothing; compare line by line with the source's own indentation
+      assert.ok(source.includes(m[2]), `${file} quotes ${m[1]}, but these lines are not in it:\n${m[2]}`);
+    });
+  }
+}
+
+test('the docs have samples to run, and values stated in them to check', () => {
   assert.ok(total >= 8, `only ${total} samples found`);
+  assert.ok(stated >= 5, `only ${stated} stated values found`);
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));
