@@ -29,12 +29,10 @@ export class Tensor {
   node: Node | null = null;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
-    if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
-      throw new ArgumentError(`Tensor: data must be a Float32Array or Float64Array (tensor() converts anything else), got ${describe(data)}`);
-    }
-    if (!Array.isArray(shape)) throw new ArgumentError(`Tensor: shape must be an array, got ${describe(shape)}`);
-    if (data.length !== sizeOf(shape)) {
-      throw new ShapeError(`Tensor: ${data.length} elements do not fill shape ${fmtShape(shape)}`);
+    // Every op result passes here: the checks stay small enough for V8 to inline the constructor,
+    // and the messages are built elsewhere, only when a check fails.
+    if ((!(data instanceof Float32Array) && !(data instanceof Float64Array)) || !Array.isArray(shape) || data.length !== sizeOf(shape)) {
+      badTensorArguments(data, shape);
     }
     this._data = data;
     this.shape = shape;
@@ -384,4 +382,12 @@ export function expectTensors(op: string, xs: unknown, what = 'xs'): Tensor[] {
  */
 export function notATensor(op: string, x: unknown, what: string): never {
   throw new ArgumentError(`${op}: ${what} must be a Tensor, got ${describe(x)}`);
+}
+
+function badTensorArguments(data: unknown, shape: unknown): never {
+  if (!(data instanceof Float32Array) && !(data instanceof Float64Array)) {
+    throw new ArgumentError(`Tensor: data must be a Float32Array or Float64Array (tensor() converts anything else), got ${describe(data)}`);
+  }
+  if (!Array.isArray(shape)) throw new ArgumentError(`Tensor: shape must be an array, got ${describe(shape)}`);
+  throw new ShapeError(`Tensor: ${data.length} elements do not fill shape ${fmtShape(shape)}`);
 }
