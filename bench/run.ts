@@ -11,7 +11,7 @@ import {
   Adam, MAML, MLP, Reptile, Rng, Sinusoid, add, backendKernels, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor, tidy,
   parallelTasks, type ParallelLearner, type TaskData, type Tensor,
 } from '../src/index.ts';
-import { makeLearner, type RunConfig } from '../src/cli/run.ts';
+import { makeLearner, runConfig } from '../src/index.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
@@ -189,15 +189,11 @@ if (suites.includes('maml')) {
   }
   // The meta-batch split over two threads (parallelTasks, a worker from dist/task-worker.js),
   // at the Finn meta-batch and at 100 tasks, where the fixed per-op cost weighs less.
-  const spec: RunConfig = {
-    format: 'metagrad-run/1', env: 'sinusoid', algo: 'maml', metaSteps: 0, metaBatch: 25, shots: 10, querySize: 10,
-    innerSteps: 1, innerLr: 0.01, outerLr: 1e-3, hidden: [40, 40], activation: 'relu', seed: 0,
-  };
   const parallel: ParallelLearner[] = [];
   const tasks100: TaskData[] = family.sample(rng2, 100).map((t) => ({ support: t.sample(rng2, 10), query: t.sample(rng2, 10) }));
   for (const [label, algo, batch] of [['second order', 'maml', tasks], ['first order', 'fomaml', tasks], ['second order', 'maml', tasks100]] as const) {
     for (const threads of batch === tasks ? [2] : [1, 2]) {
-      const c = { ...spec, algo };
+      const c = runConfig({ 'meta-steps': 0, algo }); // metagrad train's defaults: this set-up
       const single = makeLearner(c, family);
       const learner = threads > 1 ? parallelTasks(single, { spawn: () => new Worker('./dist/task-worker.js'), spec: c, threads }) : single;
       if (threads > 1) parallel.push(learner as ParallelLearner);

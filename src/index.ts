@@ -54,6 +54,9 @@ export { CheckpointError } from './errors.ts';
 export type { Batch, Task, TaskFamily } from './envs/task.ts';
 export { Sinusoid, SinusoidTask } from './envs/sinusoid.ts';
 export type { SinusoidOptions } from './envs/sinusoid.ts';
+export { registerEnvironment, environment, environmentNames } from './envs/registry.ts';
+export type { EnvironmentEntry, Adapter, PlotOptions as TaskPlotOptions } from './envs/registry.ts';
+export type { OptionSpec, OptionValues, Entry } from './options.ts';
 
 // meta
 export type { Learner, TaskData, MetaGradient, AdaptOptions, LossName } from './meta/learner.ts';
@@ -66,6 +69,10 @@ export type { PretrainOptions } from './meta/pretrain.ts';
 export { summarize, evaluate } from './meta/metrics.ts';
 export type { Summary, EvalOptions, EvalResult } from './meta/metrics.ts';
 export { metaTrain } from './meta/train.ts';
+export { registerLearner, learnerEntry, learnerNames, innerLoopOptions } from './meta/registry.ts';
+export type { LearnerEntry } from './meta/registry.ts';
+export { runConfig, runConfigFromJson, configJson, makeFamily, makeLearner } from './meta/run-config.ts';
+export type { RunConfig } from './meta/run-config.ts';
 export type { MetaTrainOptions } from './meta/train.ts';
 export { parallelTasks, startTaskWorker } from './meta/parallel.ts';
 export type { ParallelOptions, ParallelLearner, TaskWorkerInit } from './meta/parallel.ts';

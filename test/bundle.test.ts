@@ -8,9 +8,10 @@ import { build } from 'esbuild';
 import { readFileSync, statSync } from 'node:fs';
 import { createContext, runInContext } from 'node:vm';
 
-// 69 KiB of it are the five WASM builds in base64; argument checks with messages that name the
-// function and the values (issue #12) took the JS from 81 to 96 KiB.
-const BUDGET_BYTES = 170 * 1024;
+// 70 KiB of it are the five WASM builds in base64; argument checks with messages that name the
+// function and the values (issue #12) took the JS from 81 to 96 KiB, and the registries of
+// environments and learners, the run recipe and the SVG plots (issue #13) to 106.
+const BUDGET_BYTES = 180 * 1024;
 
 test(`dist/index.js (minified ESM, WASM inlined) is under ${BUDGET_BYTES / 1024} KiB`, () => {
   const size = statSync('dist/index.js').size;

@@ -51,8 +51,8 @@ function assertSameStep(a: ReturnType<Learner['metaGradient']>, b: ReturnType<Le
 }
 
 test('dist/task-worker.js: two threads give one thread\'s MAML meta-gradient, shard after shard', () => {
-  const one = makeLearner(config, makeFamily('sinusoid'));
-  const two = parallelTasks(makeLearner(config, makeFamily('sinusoid')), { spawn: cliWorker, spec: config });
+  const one = makeLearner(config, makeFamily(config));
+  const two = parallelTasks(makeLearner(config, makeFamily(config)), { spawn: cliWorker, spec: config });
   try {
     assert.is(two.threads, 2);
     for (const [n, seed] of [[25, 1], [7, 2], [1, 3]]) {

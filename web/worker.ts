@@ -1,22 +1,24 @@
 // The training worker: meta-trains MAML on sinusoid, then adapts to the points the user clicks.
 // Everything runs here so the page never blocks.
-import { Adam, MAML, MLP, Rng, Sinusoid, getBackend, metaTrain, noGrad, tensor } from '../src/index.ts';
+import { Adam, Rng, getBackend, makeFamily, makeLearner, metaTrain, noGrad, runConfig, tensor, type Learner } from '../src/index.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
 
 const post = (m: FromWorker) => (self as unknown as Worker).postMessage(m);
-let learner: MAML | null = null;
+let learner: Learner | null = null;
 const grid = Array.from({ length: 121 }, (_, i) => -6 + i / 10);
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const msg = e.data;
   if (msg.type === 'train') {
     post({ type: 'backend', name: getBackend() });
-    const model = new MLP([1, 40, 40, 1], { activation: 'relu', rng: new Rng(msg.seed) });
-    learner = new MAML(model, { innerLr: 0.01, innerSteps: 1 });
-    const optimizer = new Adam(learner.metaParameters(), { lr: 1e-3 });
+    // `metagrad train`'s defaults: MAML, 1-40-40-1, Finn et al.'s sinusoid set-up
+    const c = runConfig({ seed: msg.seed, 'meta-steps': msg.metaSteps });
+    const family = makeFamily(c);
+    learner = makeLearner(c, family);
+    const optimizer = new Adam(learner.metaParameters(), { lr: c.outerLr });
     const t0 = performance.now();
     const losses = metaTrain({
-      learner, family: new Sinusoid(), optimizer, metaSteps: msg.metaSteps, metaBatch: 25, shots: 10, rng: new Rng(msg.seed + 1),
+      learner, family, optimizer, metaSteps: c.metaSteps, metaBatch: c.metaBatch, shots: c.shots, querySize: c.querySize, rng: new Rng(c.seed + 1),
       onStep: (step, loss) => {
         if (step % 25 === 0) post({ type: 'progress', step, total: msg.metaSteps, loss });
       },

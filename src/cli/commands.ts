@@ -4,10 +4,10 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
-import { beginRun, curvePlot, downsample, evalRun, evalTable, loadRun, readRunConfig, saveRun, sinusoidPlot, train, type TrainResult } from './run.ts';
+import { beginRun, curvePlot, downsample, evalRun, evalTable, loadRun, readRunConfig, saveRun, taskPlots, train, type TrainResult } from './run.ts';
 import { intOption, numOption, type Values } from './args.ts';
 import { ensureWritableDir, writeAtomic, UsageError } from './io.ts';
-import { TRAIN_OPTIONS, trainConfig, trainOptionsHelp, type RunConfig } from './config.ts';
+import { allTrainingOptions, entriesHelp, runOptionsHelp, trainConfig, type RunConfig } from './config.ts';
 import { CHECKPOINT_FILE, lockRunFolder } from './runfolder.ts';
 
 export interface Command {
@@ -17,19 +17,30 @@ export interface Command {
   run(values: Values): void;
 }
 
-const TRAIN_FLAGS = {
-  ...Object.fromEntries(TRAIN_OPTIONS.map((o) => [o.flag, { type: o.kind === 'flag' ? 'boolean' : 'string' }])),
+// Read when the command runs, not when this module loads: an environment or a learner
+// registered in between brings its options along.
+const trainFlags = (): Command['options'] => ({
+  ...Object.fromEntries(allTrainingOptions().map((o) => [o.flag, { type: o.kind === 'flag' ? 'boolean' : 'string' }])),
   out: { type: 'string' }, 'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
-} as Command['options'];
+});
+
+/** metrics.json of a trained run: speed, the learning curve, and the evaluation's summary. */
+function runMetrics(metaSteps: number, r: TrainResult, ev: ReturnType<typeof evalRun>, out?: string) {
+  return {
+    metaSteps, seconds: r.seconds, metaStepsPerSecond: metaSteps / r.seconds, ...(out === undefined ? {} : { out }),
+    curve: downsample(r.losses), eval: { ...ev, perTask: undefined },
+  };
+}
 
 /** Exit code of a run that stopped at a non-finite loss (2 is for bad input). */
 export const EXIT_DIVERGED = 3;
 
 export const trainCommand: Command = {
   summary: 'meta-train a learner on a task family and save the run',
-  help: `metagrad train [options]
+  get help() {
+    return `metagrad train [options]
 
-${trainOptionsHelp()}
+${runOptionsHelp()}
   --out DIR           run folder (default runs/ALGO-ENV-SEED): config.json, model.safetensors,
                       metrics.json, learning-curve.svg, tasks-*.svg; one writer at a time
   --checkpoint-every N  write checkpoint.safetensors every N meta-steps (model, optimizer,
@@ -40,12 +51,17 @@ ${trainOptionsHelp()}
   --quiet             no progress bar
 
   A loss or gradient that is not finite stops training before it is applied: the run folder
-  keeps the parameters of the last finite step, and the exit code is ${EXIT_DIVERGED}.`,
-  options: TRAIN_FLAGS,
+  keeps the parameters of the last finite step, and the exit code is ${EXIT_DIVERGED}.
+
+${entriesHelp()}`;
+  },
+  get options() {
+    return trainFlags();
+  },
   run(v) {
     const resume = Boolean(v.resume);
     if (resume) {
-      const given = TRAIN_OPTIONS.filter((o) => v[o.flag] !== undefined).map((o) => `--${o.flag}`);
+      const given = allTrainingOptions().filter((o) => v[o.flag] !== undefined).map((o) => `--${o.flag}`);
       if (given.length) throw new UsageError(`--resume continues the run in --out with its own config.json; drop ${given.join(', ')}`);
       if (typeof v.out !== 'string') throw new UsageError('--resume needs --out DIR, the run to continue');
     }
@@ -78,15 +94,10 @@ function finishRun(out: string, c: RunConfig, r: TrainResult, json: boolean): vo
     return;
   }
   const ev = evalRun(r.learner, r.family, { tasks: 100, shots: c.shots, steps: 10, alpha: 0.1, seed: c.seed });
-  const metrics = {
-    metaSteps: c.metaSteps, seconds: r.seconds, metaStepsPerSecond: c.metaSteps / r.seconds, out,
-    curve: downsample(r.losses), eval: { ...ev, perTask: undefined },
-  };
+  const metrics = runMetrics(c.metaSteps, r, ev, out);
   writeAtomic(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   writeAtomic(join(out, 'learning-curve.svg'), curvePlot([{ label: c.algo, losses: r.losses }]));
-  if (c.env === 'sinusoid') {
-    sinusoidPlot(r.learner, r.family, { shots: c.shots, steps: 10, seed: c.seed }).forEach((svg, i) => writeAtomic(join(out, `tasks-${i + 1}.svg`), svg));
-  }
+  taskPlots(c, r, { shots: c.shots, steps: 10 }).forEach((svg, i) => writeAtomic(join(out, `tasks-${i + 1}.svg`), svg));
   if (json) {
     console.log(JSON.stringify({ metaSteps: c.metaSteps, seconds: r.seconds, metaStepsPerSecond: metrics.metaStepsPerSecond, out, finalLoss: r.losses.at(-1) ?? null }));
   } else {
@@ -170,8 +181,8 @@ function demo(v: Values, out: string, metaSteps: number, tasks: number): void {
     if (r.diverged) throw r.diverged;
     saveRun(join(out, algo), c, r);
     const ev = evalRun(r.learner, r.family, { tasks, shots: 5, steps: 10, alpha: 0.1, seed: c.seed });
-    writeAtomic(join(out, algo, 'metrics.json'), JSON.stringify({ metaSteps, seconds: r.seconds, metaStepsPerSecond: metaSteps / r.seconds, curve: downsample(r.losses), eval: { ...ev, perTask: undefined } }, null, 2) + '\n');
-    sinusoidPlot(r.learner, r.family, { shots: 5, steps: 10, seed: c.seed }).forEach((svg, i) => writeAtomic(join(out, `${algo}-task-${i + 1}.svg`), svg));
+    writeAtomic(join(out, algo, 'metrics.json'), JSON.stringify(runMetrics(metaSteps, r, ev), null, 2) + '\n');
+    taskPlots(c, r, { shots: 5, steps: 10 }).forEach((svg, i) => writeAtomic(join(out, `${algo}-task-${i + 1}.svg`), svg));
     return { algo, r, ev };
   });
   writeAtomic(join(out, 'learning-curves.svg'), curvePlot(results.map(({ algo, r }) => ({ label: algo, losses: r.losses }))));

@@ -8,45 +8,37 @@ import { Worker } from 'node:worker_threads';
 import { Rng } from '../rng.ts';
 import { setReproducible } from '../kernels/backend.ts';
 import { Adam } from '../nn/optim.ts';
-import { MLP } from '../nn/layers.ts';
-import { Sinusoid, type SinusoidTask } from '../envs/sinusoid.ts';
 import type { TaskFamily } from '../envs/task.ts';
 import type { Learner } from '../meta/learner.ts';
-import { MAML, anil, metaSGD } from '../meta/maml.ts';
-import { Reptile } from '../meta/reptile.ts';
-import { Pretrain } from '../meta/pretrain.ts';
 import { evaluate, type EvalResult } from '../meta/metrics.ts';
 import { metaTrain } from '../meta/train.ts';
 import { parallelTasks, type ParallelLearner } from '../meta/parallel.ts';
 import { CheckpointError, DivergedError } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
-import { tensor } from '../autograd/tensor.ts';
-import { noGrad } from '../autograd/tape.ts';
 import { Progress } from './progress.ts';
-import { linePlot, type Series } from './plot.ts';
+import { linePlot, type Series } from '../plot.ts';
 import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic, UsageError } from './io.ts';
-import { ALGOS, ENVS, configFromJson, configJson, type EnvName, type RunConfig } from './config.ts';
+import { configFromJson, configJson, type RunConfig } from './config.ts';
+import { makeFamily, makeLearner } from '../meta/run-config.ts';
+import { environment, type Adapter } from '../envs/registry.ts';
 import { CHECKPOINT_FILE, loadTrainCheckpoint, saveTrainCheckpoint } from './runfolder.ts';
 
-export { ALGOS, ENVS, type AlgoName, type EnvName, type RunConfig } from './config.ts';
+export type { RunConfig } from './config.ts';
+export { makeFamily, makeLearner } from '../meta/run-config.ts';
 
-export function makeFamily(env: EnvName): TaskFamily {
-  if (env === 'sinusoid') return new Sinusoid();
-  throw new UsageError(`unknown env '${env}'; expected one of ${ENVS.join(', ')}`);
+/** A trained learner as the environment's pictures see it. */
+export function adapterOf(learner: Learner): Adapter {
+  return {
+    name: learner.name,
+    initial: () => learner.model.paramMap(),
+    adapt: (params, support, steps) => learner.adapt(params, support, steps),
+    predict: (x, params) => learner.model.call(x, params),
+  };
 }
 
-export function makeLearner(c: RunConfig, family: TaskFamily): Learner {
-  const model = new MLP([family.inputSize, ...c.hidden, family.outputSize], { activation: c.activation, rng: new Rng(c.seed) });
-  const inner = { innerLr: c.innerLr, innerSteps: c.innerSteps, loss: family.loss };
-  switch (c.algo) {
-    case 'maml': return new MAML(model, inner);
-    case 'fomaml': return new MAML(model, { ...inner, firstOrder: true });
-    case 'metasgd': return metaSGD(model, inner);
-    case 'anil': return anil(model, inner);
-    case 'reptile': return new Reptile(model, inner);
-    case 'pretrain': return new Pretrain(model, { innerLr: c.innerLr, loss: family.loss });
-    default: throw new UsageError(`unknown algo '${String(c.algo)}'; expected one of ${ALGOS.join(', ')}`);
-  }
+/** The environment's pictures of held-out tasks, if it draws any. */
+export function taskPlots(c: RunConfig, r: { learner: Learner; family: TaskFamily }, o: { shots: number; steps: number }): string[] {
+  return environment(c.env).plots?.(r.family, adapterOf(r.learner), { ...o, seed: c.seed }) ?? [];
 }
 
 export interface TrainResult {
@@ -80,7 +72,7 @@ function taskWorkerScript(): string {
 
 export function train(c: RunConfig, o: TrainOptions): TrainResult {
   setReproducible(c.reproducible === true);
-  const family = makeFamily(c.env);
+  const family = makeFamily(c);
   const workers = c.workers ?? 1;
   const single = makeLearner(c, family);
   const learner = workers > 1
@@ -176,7 +168,7 @@ export function saveRun(dir: string, c: RunConfig, r: TrainResult): void {
 export function loadRun(dir: string): { config: RunConfig; learner: Learner; family: TaskFamily } {
   const config = readRunConfig(dir);
   setReproducible(config.reproducible === true); // adaptation runs the kernels the run trained with
-  const family = makeFamily(config.env);
+  const family = makeFamily(config);
   const learner = makeLearner(config, family);
   const { tensors, metadata } = loadCheckpoint(join(dir, 'model.safetensors'));
   // The checkpoint carries the config it was trained with: a folder whose config.json was
@@ -214,28 +206,6 @@ export function curvePlot(curves: { label: string; losses: readonly number[] }[]
     return { label: c.label, xs: d.step, ys: d.loss };
   });
   return linePlot(series, { title: 'Meta-training: mean query loss (window averages)', xLabel: 'meta-step', yLabel: 'loss', logY: true });
-}
-
-/** Held-out sinusoids: truth, the K support points, and the prediction before and after adapting. */
-export function sinusoidPlot(learner: Learner, family: TaskFamily, o: { shots: number; steps: number; seed: number; tasks?: number }): string[] {
-  const { tasks, rng } = heldOut(family, o.tasks ?? 3, o.seed + 1);
-  const grid = Array.from({ length: 101 }, (_, i) => -5 + i / 10);
-  return (tasks as SinusoidTask[]).map((task, i) => {
-    const support = task.sample(rng, o.shots);
-    const x = tensor(grid, { shape: [grid.length, 1] });
-    const predict = (params: Map<string, Tensor>) => Array.from(noGrad(() => learner.model.call(x, params)).data);
-    const theta = learner.model.paramMap();
-    const one = learner.adapt(theta, support, 1);
-    const many = learner.adapt(theta, support, o.steps);
-    const [amp, phase] = task.id;
-    return linePlot([
-      { label: 'true function', xs: grid, ys: grid.map((v) => task.f(v)), color: '#222' },
-      { label: `${o.shots} support points`, xs: Array.from(support.x.data), ys: Array.from(support.y.data), points: true, color: '#222' },
-      { label: 'before adaptation', xs: grid, ys: predict(theta), dashed: true, color: '#999' },
-      { label: 'after 1 step', xs: grid, ys: predict(one), color: '#1f77b4' },
-      { label: `after ${o.steps} steps`, xs: grid, ys: predict(many), color: '#d62728' },
-    ], { title: `${learner.name}: held-out task ${i + 1} (A=${amp.toFixed(2)}, phase=${phase.toFixed(2)})`, xLabel: 'x', yLabel: 'y' });
-  });
 }
 
 export function evalTable(rows: { name: string; r: EvalResult }[], stepsShown: number[]): string {

@@ -35,7 +35,7 @@ function alive(pid: number): boolean {
 
 /**
  * Takes the folder's lock or throws a UsageError naming the holder. Returns the release
- * function; the lock is also released when the process exits or is interrupted.
+ * function; the lock is also released when the process exits.
  */
 export function lockRunFolder(dir: string): () => void {
   const path = join(dir, '.lock');
@@ -65,6 +65,9 @@ export function lockRunFolder(dir: string): () => void {
     writeSync(fd, JSON.stringify(me));
     closeSync(fd);
     removeTemporaryFiles(dir);
+    // No signal handlers: training is one synchronous loop, so a handler would run only after
+    // it ends, and Ctrl-C would stop nothing. A run killed by a signal leaves its lock, which
+    // the next writer finds stale (its pid is gone) and takes over.
     let held = true;
     const release = () => {
       if (!held) return;
@@ -77,12 +80,6 @@ export function lockRunFolder(dir: string): () => void {
       }
     };
     process.on('exit', release);
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(signal, () => {
-        release();
-        process.exit(signal === 'SIGINT' ? 130 : 143);
-      });
-    }
     return release;
   }
   throw new UsageError(`cannot lock '${dir}': another process keeps taking it`);

@@ -12,5 +12,5 @@ setFlagsFromString('--experimental-wasm-relaxed-simd');
 parentPort!.once('message', (init) => startTaskWorker(init, (spec) => {
   const c = spec as RunConfig;
   setReproducible(c.reproducible === true); // the caller's kernels, or the shards would differ
-  return makeLearner(c, makeFamily(c.env));
+  return makeLearner(c, makeFamily(c));
 }));

@@ -1,5 +1,5 @@
-// Minimal SVG line plots (no dependency): series of (x, y) points on linear axes, a legend,
-// optional scatter points. Enough for learning curves and sinusoid fits.
+// Minimal SVG line plots (no dependency, no Node built-ins): series of (x, y) points on linear
+// axes, a legend, optional scatter points. Enough for learning curves and sinusoid fits.
 export interface Series {
   label: string;
   xs: readonly number[];

@@ -1,0 +1,38 @@
+// The registry entry of the sinusoid family (Finn et al. 2017): no options yet (the ranges are
+// the paper's), and a picture of held-out tasks: the true curve, the support points, and the
+// prediction before adaptation, after one step and after `steps`.
+import { noGrad } from '../autograd/tape.ts';
+import { tensor } from '../autograd/tensor.ts';
+import { linePlot } from '../plot.ts';
+import { Rng } from '../rng.ts';
+import type { EnvironmentEntry } from './registry.ts';
+import { Sinusoid, type SinusoidTask } from './sinusoid.ts';
+
+export const sinusoidEntry: EnvironmentEntry = {
+  name: 'sinusoid',
+  summary: 'regression on y = A sin(x - phase), A in [0.1, 5], phase in [0, pi] (Finn et al. 2017)',
+  options: [],
+  create: () => new Sinusoid(),
+  plots(family, learner, o) {
+    // held-out tasks from their own seed stream, never the training one
+    const rng = new Rng((o.seed + 1) * 7919 + 104729);
+    const tasks = family.sample(rng, 3) as SinusoidTask[];
+    const grid = Array.from({ length: 101 }, (_, i) => -5 + i / 10);
+    const x = tensor(grid, { shape: [grid.length, 1] });
+    return tasks.map((task, i) => {
+      const support = task.sample(rng, o.shots);
+      const predict = (params: ReturnType<typeof learner.initial>) => Array.from(noGrad(() => learner.predict(x, params)).data);
+      const theta = learner.initial();
+      const one = learner.adapt(theta, support, 1);
+      const many = learner.adapt(theta, support, o.steps);
+      const [amp, phase] = task.id;
+      return linePlot([
+        { label: 'true function', xs: grid, ys: grid.map((v) => task.f(v)), color: '#222' },
+        { label: `${o.shots} support points`, xs: Array.from(support.x.data), ys: Array.from(support.y.data), points: true, color: '#222' },
+        { label: 'before adaptation', xs: grid, ys: predict(theta), dashed: true, color: '#999' },
+        { label: 'after 1 step', xs: grid, ys: predict(one), color: '#1f77b4' },
+        { label: `after ${o.steps} steps`, xs: grid, ys: predict(many), color: '#d62728' },
+      ], { title: `${learner.name}: held-out task ${i + 1} (A=${amp.toFixed(2)}, phase=${phase.toFixed(2)})`, xLabel: 'x', yLabel: 'y' });
+    });
+  },
+};
