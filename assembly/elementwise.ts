@@ -1,18 +1,19 @@
 // f32 elementwise kernels: the binary ops over two operands that are each either dense (stride
 // 1) or one broadcast scalar (stride 0), and the unary ops that have a SIMD instruction. The op
-// codes are those of src/kernels/js/strided.ts (Bin, Un); ops without an instruction (pow, exp,
-// log, tanh, sigmoid) stay in JS. For +, -, *, / and sqrt the f32 results equal the JS twin's
-// bit for bit (JS computes in f64 and rounds once, which is exact for these).
+// codes are src/kernels/opcodes.ts's (Bin, Un), imported from there: one definition for JS and
+// WASM. Ops without an instruction (pow, exp, log, tanh, sigmoid) stay in JS. For +, -, *, / and
+// sqrt the f32 results equal the JS twin's bit for bit (JS computes in f64 and rounds once,
+// which is exact for these).
 //   f32_binary_wasmsimd / f32_unary_wasmsimd in the SIMD builds, scalar loops otherwise.
+import { Bin, Un } from '../src/kernels/opcodes';
 
-// Bin codes
-const ADD = 0, SUB = 1, MUL = 2, DIV = 3, MAX = 5, MIN = 6, EQ = 7, GT = 8, GE = 9, LT = 10, LE = 11, GATE = 12;
-// Un codes
-const NEG = 0, SQRT = 3, ABS = 4, RELU = 7, SIGN = 8, STEP = 9;
+const ADD = Bin.Add, SUB = Bin.Sub, MUL = Bin.Mul, DIV = Bin.Div, MAX = Bin.Max, MIN = Bin.Min;
+const EQ = Bin.Eq, GT = Bin.Gt, GE = Bin.Ge, LT = Bin.Lt, LE = Bin.Le, GATE = Bin.Gate;
+const NEG = Un.Neg, SQRT = Un.Sqrt, ABS = Un.Abs, RELU = Un.Relu, SIGN = Un.Sign, STEP = Un.Step;
 
-/** 1 when f32_binary handles this op code. */
+/** 1 when f32_binary handles this op code: every binary op but pow, which has no instruction. */
 export function f32_binary_supports(code: i32): i32 {
-  return code >= 0 && code <= 12 && code != 4 ? 1 : 0;
+  return code >= Bin.Add && code <= Bin.Gate && code != Bin.Pow ? 1 : 0;
 }
 
 /** 1 when f32_unary handles this op code. */

@@ -14,6 +14,7 @@ export function madd(a: v128, b: v128, c: v128): v128 {
 }
 
 // 4x8: 8 accumulators + 2 B vectors + 1 A splat live.
+// In the relaxed-SIMD build this is f32_gemm_4x8_wasmrelaxedsimd (madd fused).
 // @ts-ignore: decorator
 @inline
 export function f32_gemm_4x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
@@ -53,6 +54,7 @@ export function f32_gemm_4x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, l
 }
 
 // 2x8: 4 accumulators + 2 B vectors + 1 A splat live.
+// In the relaxed-SIMD build this is f32_gemm_2x8_wasmrelaxedsimd (madd fused).
 // @ts-ignore: decorator
 @inline
 export function f32_gemm_2x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
@@ -80,6 +82,7 @@ export function f32_gemm_2x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, l
 }
 
 // 1x8: 2 accumulators + 2 B vectors + 1 A splat live.
+// In the relaxed-SIMD build this is f32_gemm_1x8_wasmrelaxedsimd (madd fused).
 // @ts-ignore: decorator
 @inline
 export function f32_gemm_1x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
@@ -101,6 +104,7 @@ export function f32_gemm_1x8_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, l
 }
 
 // 4x4: 4 accumulators + 1 B vector + 1 A splat live.
+// In the relaxed-SIMD build this is f32_gemm_4x4_wasmrelaxedsimd (madd fused).
 // @ts-ignore: decorator
 @inline
 export function f32_gemm_4x4_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
@@ -135,6 +139,7 @@ export function f32_gemm_4x4_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, l
 }
 
 // 2x4: 2 accumulators + 1 B vector + 1 A splat live.
+// In the relaxed-SIMD build this is f32_gemm_2x4_wasmrelaxedsimd (madd fused).
 // @ts-ignore: decorator
 @inline
 export function f32_gemm_2x4_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {
@@ -159,6 +164,7 @@ export function f32_gemm_2x4_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, l
 }
 
 // 1x4: 1 accumulators + 1 B vector + 1 A splat live.
+// In the relaxed-SIMD build this is f32_gemm_1x4_wasmrelaxedsimd (madd fused).
 // @ts-ignore: decorator
 @inline
 export function f32_gemm_1x4_wasmsimd(kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool): void {

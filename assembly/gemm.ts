@@ -347,7 +347,7 @@ export function f32_gemm_range(
 }
 
 /** 2 in the relaxed-SIMD build, 1 in the SIMD build, 0 in the scalar build. */
-export function hasSimd(): i32 {
+export function simdLevel(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 2 : ASC_FEATURE_SIMD ? 1 : 0;
 }
 

@@ -15,7 +15,7 @@ import { makeLearner, runConfig } from '../src/index.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
-import { Bin } from '../src/kernels/js/strided.ts';
+import { Bin } from '../src/kernels/opcodes.ts';
 import type { GemmArgs } from '../src/kernels/types.ts';
 import { wasmKernels } from '../src/kernels/wasm.ts';
 

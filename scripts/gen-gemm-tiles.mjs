@@ -18,6 +18,8 @@ function simdTile(mr, nr, strided = false) {
   const acc = (r, v) => `c${r}${v}`;
   const L = [];
   L.push(`// ${mr}x${nr}${strided ? ', strided' : ''}: ${mr * vecs} accumulators + ${vecs} B vector${vecs > 1 ? 's' : ''} + 1 A splat live.`);
+  // the name reports give this function in the relaxed build, where madd fuses: a search finds it here
+  if (!strided) L.push(`// In the relaxed-SIMD build this is f32_gemm_${mr}x${nr}_wasmrelaxedsimd (madd fused).`);
   L.push('// @ts-ignore: decorator', '@inline');
   const sig = 'kc: i32, pa: usize, pb: usize, c: usize, ldc: i32, accumulate: bool';
   L.push(`export function f32_gemm_${mr}x${nr}_wasmsimd${strided ? '_strided' : ''}(${sig}${strided ? ', aRow: usize, aStep: usize, bStep: usize' : ''}): void {`);

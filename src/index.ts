@@ -18,7 +18,8 @@ export {
   add, sub, mul, div, pow, maximum, minimum, eq, gt, ge, lt, le,
   addScaled, neg, exp, log, sqrt, abs, tanh, sigmoid, relu, gate, sign, square, softplus,
 } from './autograd/ops/elementwise.ts';
-export { sum, mean, max, min, reshape, broadcastTo, sumTo } from './autograd/ops/reduce.ts';
+export { sum, mean, max, min, broadcastTo, sumTo } from './autograd/ops/reduce.ts';
+export { reshape } from './autograd/ops/reshape.ts';
 export { transpose } from './autograd/ops/transpose.ts';
 export { matmul, matmulT } from './autograd/ops/matmul.ts';
 export { linear } from './autograd/ops/linear.ts';

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Rng } from '../src/rng.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
-import { Bin, Red, Un } from '../src/kernels/js/strided.ts';
+import { Bin, Red, Un } from '../src/kernels/opcodes.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
 import { backendKernels, buildBytes, getBackend, initWasm, setBackend, wasmBytes, type WasmBuild } from '../src/kernels/backend.ts';
 import { KERNEL_NAMES, type ConvGeometry, type GemmArgs, type Kernels } from '../src/kernels/types.ts';

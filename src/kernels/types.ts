@@ -70,7 +70,7 @@ export interface Kernels {
   im2col(x: FloatArray, g: ConvGeometry, cols: FloatArray): void;
   /** cols [n, c*kh*kw, outH*outW] -> x [n, c, h, w], summing overlaps (the adjoint of im2col). */
   col2im(cols: FloatArray, g: ConvGeometry, x: FloatArray): void;
-  /** out[outShape] = a op b with broadcasting; `code` is a Bin code (src/kernels/js/strided.ts). */
+  /** out[outShape] = a op b with broadcasting; `code` is a Bin code (src/kernels/opcodes.ts). */
   binary(code: number, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[], out: FloatArray, outShape: readonly number[]): void;
   /** out = f(x) elementwise; `code` is an Un code. */
   unary(code: number, x: FloatArray, out: FloatArray): void;

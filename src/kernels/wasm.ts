@@ -3,7 +3,8 @@
 // Float64 and products below WASM_MIN_MACS run on the JS twin: a copy costs more than they do.
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
-import { Red, broadcastStrides, coalesce, stridesOf } from './js/strided.ts';
+import { broadcastStrides, coalesce, stridesOf } from './js/strided.ts';
+import { Red } from './opcodes.ts';
 import type { Arena, ConvGeometry, FloatArray, GemmArgs, Kernels } from './types.ts';
 
 /**
@@ -40,7 +41,7 @@ interface KernelExports {
   ): void;
   packABytes(): number;
   packBBytes(n: number): number;
-  hasSimd(): number;
+  simdLevel(): number;
 }
 
 const EDGE_TILE_BYTES = 128; // the kernel's scratch tile at address 0
@@ -87,10 +88,13 @@ export interface ArenaReserve {
 export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS,
   reserve: ArenaReserve = {}): Kernels {
   const ex = instance.exports as unknown as KernelExports;
-  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'hasSimd', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im', 'f32_axpy', 'f32_bias_act'] as const) {
+  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im', 'f32_axpy', 'f32_bias_act'] as const) {
     if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
   }
-  const level = ex.hasSimd(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
+  // (modules built before the rename call it hasSimd: bench:ab instantiates older revisions)
+  const simdLevel = ex.simdLevel ?? (ex as unknown as { hasSimd?: () => number }).hasSimd;
+  if (!simdLevel) throw new BackendError('initWasm: the module lacks the export "simdLevel"; is it a metagrad kernel module?');
+  const level = simdLevel(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
   const simd = level >= 1;
   const memory = ex.memory;
   const packA = ex.packABytes();
@@ -179,7 +183,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   }
 
   /** Copies a staged output at byte offset `at` back into `dst` (nothing when it was in place). */
-  function fetch(at: number, dst: FloatArray): void {
+  function copyOut(at: number, dst: FloatArray): void {
     if (!resident(dst)) dst.set(heap.subarray(at >> 2, (at >> 2) + dst.length));
   }
 
@@ -198,7 +202,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     ex.f32_gemm(batch, args.transA ? 1 : 0, args.transB ? 1 : 0, m, n, k,
       aOff, args.strideA, bOff, args.strideB, cOff, scratch, scratch + packA);
     if (bias || args.relu) ex.f32_bias_act(cOff, biasOff, bias ? 1 : 0, args.biasStride ?? 0, batch, m, n, args.relu ? 1 : 0);
-    fetch(cOff, c);
+    copyOut(cOff, c);
   }
 
   const binarySupported = Array.from({ length: 16 }, (_, c) => ex.f32_binary_supports(c) === 1);
@@ -221,7 +225,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       const { dims, strides: [sa, sb] } = axes;
       ex.f32_binary3(code, aOff, sa[0], sa[1], sa[2], bOff, sb[0], sb[1], sb[2], oOff, dims[0], dims[1], dims[2]);
     }
-    fetch(oOff, out);
+    copyOut(oOff, out);
   }
 
   function unary(code: number, x: FloatArray, out: FloatArray): void {
@@ -229,7 +233,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     const at = ok ? stage([x], [out]) : null;
     if (at === null) return jsKernels.unary(code, x, out);
     ex.f32_unary(code, at[0], at[1], out.length);
-    fetch(at[1], out);
+    copyOut(at[1], out);
   }
 
   // Sums whose axes merge to three or fewer; max and float64 stay in JS.
@@ -243,7 +247,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     const { dims, strides: [, os] } = axes;
     heap.fill(0, oOff >> 2, (oOff >> 2) + out.length);
     ex.f32_sum3(xOff, oOff, dims[0], dims[1], dims[2], os[0], os[1], os[2]);
-    fetch(oOff, out);
+    copyOut(oOff, out);
   }
 
   // Broadcast copies whose axes merge to three or fewer with an inner stride of 0 or 1.
@@ -254,7 +258,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     if (at === null || axes === null) return jsKernels.broadcast(x, shape, out, outShape);
     const { dims, strides: [xs] } = axes;
     ex.f32_broadcast3(at[0], xs[0], xs[1], xs[2], at[1], dims[0], dims[1], dims[2]);
-    fetch(at[1], out);
+    copyOut(at[1], out);
   }
 
   const geometryArgs = (g: ConvGeometry) => [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
@@ -263,14 +267,14 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     const at = x instanceof Float32Array && cols instanceof Float32Array && !small(cols.length, x, cols) ? stage([x], [cols]) : null;
     if (at === null) return jsKernels.im2col(x, g, cols);
     ex.f32_im2col(at[0], at[1], ...geometryArgs(g));
-    fetch(at[1], cols);
+    copyOut(at[1], cols);
   }
 
   function col2im(cols: FloatArray, g: ConvGeometry, x: FloatArray): void {
     const at = x instanceof Float32Array && cols instanceof Float32Array && !small(cols.length, cols, x) ? stage([cols], [x]) : null;
     if (at === null) return jsKernels.col2im(cols, g, x);
     ex.f32_col2im(at[0], at[1], ...geometryArgs(g));
-    fetch(at[1], x);
+    copyOut(at[1], x);
   }
 
   // Image by image: im2col into scratch, then the GEMM, so each image's columns (c·kh·kw x
@@ -290,7 +294,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
       ex.f32_im2col(xOff + b * imageBytes, colsOff, ...one);
       ex.f32_gemm(1, 0, 0, o, l, k, wOff, 0, colsOff, 0, outOff + b * o * l * 4, scratch, scratch + packA);
     }
-    fetch(outOff, out);
+    copyOut(outOff, out);
   }
 
   function axpy(a: FloatArray, b: FloatArray, s: number, out: FloatArray): void {
@@ -298,7 +302,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     const at = ok ? stage([a, b], [out]) : null;
     if (at === null) return jsKernels.axpy(a, b, s, out);
     ex.f32_axpy(at[0], at[1], s, at[2], out.length);
-    fetch(at[2], out);
+    copyOut(at[2], out);
   }
 
   return {

@@ -9,7 +9,8 @@
 import { MetagradError, ShapeError, expectNumber, expectOptions, fmtShape, className } from '../errors.ts';
 import { Tensor, allocatePersistent, type DType } from '../autograd/tensor.ts';
 import { add, div, mul, sqrt, sub } from '../autograd/ops/elementwise.ts';
-import { mean, reshape } from '../autograd/ops/reduce.ts';
+import { mean } from '../autograd/ops/reduce.ts';
+import { reshape } from '../autograd/ops/reshape.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Module, type Scope } from './module.ts';
 

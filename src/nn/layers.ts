@@ -5,7 +5,7 @@ import { Rng } from '../rng.ts';
 import type { DType, Tensor } from '../autograd/tensor.ts';
 import { relu, sigmoid, tanh } from '../autograd/ops/elementwise.ts';
 import { linear } from '../autograd/ops/linear.ts';
-import { reshape } from '../autograd/ops/reduce.ts';
+import { reshape } from '../autograd/ops/reshape.ts';
 import { conv1d, conv2d } from '../autograd/ops/conv.ts';
 import { Module, type Scope } from './module.ts';
 import { fans, initWeight, type InitName } from './init.ts';

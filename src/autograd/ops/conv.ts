@@ -8,7 +8,7 @@ import { isGradEnabled, record } from '../tape.ts';
 import { Tensor, allocate, notATensor } from '../tensor.ts';
 import { add, coerce } from './elementwise.ts';
 import { matmulT } from './matmul.ts';
-import { reshape } from './reduce.ts';
+import { reshape } from './reshape.ts';
 import { checkShape } from '../shape.ts';
 
 export interface Conv2dOptions {

@@ -4,7 +4,7 @@
 // Unary ops: tanh, sigmoid, exp and sqrt reuse their saved output in the VJP, and that output
 // stays on the tape, so each rule is differentiable again.
 import { DTypeError, expectNumber, fmtShape } from '../../errors.ts';
-import { Bin, Un } from '../../kernels/js/strided.ts';
+import { Bin, Un } from '../../kernels/opcodes.ts';
 import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';

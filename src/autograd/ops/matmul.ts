@@ -8,7 +8,7 @@ import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
 import { Tensor, allocate, notATensor } from '../tensor.ts';
 import { coerce } from './elementwise.ts';
-import { reshape } from './reduce.ts';
+import { reshape } from './reshape.ts';
 
 /** The batch operand's data laid out densely over `batch`, and the stride between matrices. */
 function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [Tensor['data'], number] {

@@ -6,7 +6,8 @@ import { normAxes } from '../shape.ts';
 import { Tensor, notATensor } from '../tensor.ts';
 import { add, exp, log, neg, square, sub } from './elementwise.ts';
 import { gather, toIndex } from './gather.ts';
-import { max, mean, reshape, sum } from './reduce.ts';
+import { max, mean, sum } from './reduce.ts';
+import { reshape } from './reshape.ts';
 
 /**
  * log(sum(exp(x))) over `axis` (all by default), stable at inputs of +-1000: the max is

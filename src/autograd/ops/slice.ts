@@ -5,7 +5,7 @@ import { copyBox } from '../../kernels/js/strided.ts';
 import { checkShape, normAxis, sizeOf } from '../shape.ts';
 import { isGradEnabled, record } from '../tape.ts';
 import { Tensor, allocate, notATensor, expectTensors } from '../tensor.ts';
-import { reshape } from './reduce.ts';
+import { reshape } from './reshape.ts';
 
 /**
  * The box starts[i] <= index < ends[i] on each axis (negative values count from the end; missing

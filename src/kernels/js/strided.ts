@@ -2,6 +2,7 @@
 // broadcast copies, permutes and box copies. Plain JS on every backend: these are memory-bound,
 // and a copy into WASM memory would cost as much as the loop itself.
 import type { FloatArray } from '../types.ts';
+import { Bin, Red, Un } from '../opcodes.ts';
 
 export function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length);
@@ -80,8 +81,6 @@ export function coalesce(outShape: readonly number[], operandStrides: number[][]
   return { dims, strides };
 }
 
-/** Binary op codes; Gate is `b > 0 ? a : 0` (relu's derivative applied to a gradient). */
-export enum Bin { Add, Sub, Mul, Div, Pow, Max, Min, Eq, Gt, Ge, Lt, Le, Gate }
 
 /** out[outShape] = a op b, with a and b broadcast to outShape. */
 export function binary(code: Bin, a: FloatArray, aShape: readonly number[], b: FloatArray, bShape: readonly number[],
@@ -127,7 +126,6 @@ function binaryRow(code: Bin, a: FloatArray, ia: number, sa: number, b: FloatArr
   }
 }
 
-export enum Un { Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Sign, Step }
 
 /** out = f(x), elementwise over dense arrays of equal length. */
 export function unary(code: Un, x: FloatArray, out: FloatArray): void {
@@ -153,7 +151,6 @@ export function unary(code: Un, x: FloatArray, out: FloatArray): void {
   }
 }
 
-export enum Red { Sum, Max }
 
 /** out[outShape] = reduce of x over the axes where reduced[axis]; out is shaped with kept 1s. */
 export function reduce(code: Red, x: FloatArray, shape: readonly number[], reduced: readonly boolean[], out: FloatArray): void {
