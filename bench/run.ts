@@ -8,7 +8,7 @@ import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import {
-  Adam, MAML, MLP, Reptile, Rng, Sinusoid, add, backendKernels, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor, tidy,
+  Adam, MAML, MLP, Reptile, Rng, Sinusoid, add, backendKernels, matmul, transpose, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor, tidy,
   parallelTasks, type ParallelLearner, type TaskData, type Tensor,
 } from '../src/index.ts';
 import { makeLearner, runConfig } from '../src/index.ts';
@@ -98,7 +98,24 @@ if (suites.includes('gemm')) {
       cases.push({ name: `matmul ${form} f32 n=${n}`, fn: () => tidy(() => void matmulT(a, b, tA, tB)), work: (2 * n ** 3) / 1e9 });
     }
   }
-  await measure('gemm', 'GFLOP/s', cases);
+  // Transposed operands through the public API, as a user writes them (matmul(transpose(a), b):
+  // transpose is lazy, so the GEMM reads a with a flag), outside any tidy, against the plain
+  // SIMD 4x8 kernel called directly on the same arrays (copies in and out included in both).
+  const plain = wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(buildBytes('simd')), {}), 0);
+  for (const n of values.quick ? [128, 512] : [128, 256, 512, 1024]) {
+    const a = randn([n, n], { rng });
+    const b = randn([n, n], { rng });
+    const c = new Float32Array(n * n);
+    const args: GemmArgs = { batch: 1, m: n, n, k: n, transA: false, transB: false, a: a.data, b: b.data, c, strideA: 0, strideB: 0 };
+    const work = (2 * n ** 3) / 1e9;
+    cases.length = 0;
+    cases.push({ name: `plain f32_gemm_4x8_wasmsimd kernel A·B n=${n} (reference)`, fn: () => plain.gemm(args), work });
+    cases.push({ name: `matmul(a, b) n=${n}`, fn: () => void matmul(a, b), work });
+    cases.push({ name: `matmul(transpose(a), b) n=${n}`, fn: () => void matmul(transpose(a), b), work });
+    cases.push({ name: `matmul(a, transpose(b)) n=${n}`, fn: () => void matmul(a, transpose(b)), work });
+    cases.push({ name: `matmul(transpose(a), transpose(b)) n=${n}`, fn: () => void matmul(transpose(a), transpose(b)), work });
+    await measure('gemm', 'GFLOP/s', cases);
+  }
 }
 
 if (suites.includes('threads')) {

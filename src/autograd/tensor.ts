@@ -4,6 +4,7 @@
 import { ArgumentError, DTypeError, DisposedError, GradError, ShapeError, describe, expectNumber, expectOptions, fmtShape } from '../errors.ts';
 import { Rng } from '../rng.ts';
 import type { Arena, DType, FloatArray } from '../kernels/types.ts';
+import { permute } from '../kernels/js/strided.ts';
 import { checkShape, sizeOf } from './shape.ts';
 import type { Node } from './tape.ts';
 
@@ -27,6 +28,12 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The op that produced this tensor on the tape; null for leaves and untracked results. */
   node: Node | null = null;
+  /**
+   * @internal Set while this tensor is a lazy transpose (the last two axes swapped) of another
+   * whose elements it has not copied yet: a matmul reads the other with a transpose flag, so
+   * `matmul(transpose(a), b)` never copies; anything else that reads `.data` copies then.
+   */
+  _transposeOf: Tensor | null = null;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
     // Every op result passes here: the checks stay small enough for V8 to inline the constructor,
@@ -41,23 +48,48 @@ export class Tensor {
     if (tidyLog.open) tidyLog.made.push(this);
   }
 
+  /** @internal The transpose of x's last two axes, its elements copied only when read. */
+  static lazyTranspose(x: Tensor): Tensor {
+    const n = x.shape.length;
+    const shape = [...x.shape.slice(0, n - 2), x.shape[n - 1], x.shape[n - 2]];
+    const t = new Tensor(x.dtype === 'float64' ? EMPTY64 : EMPTY32, [0]);
+    (t as { shape: readonly number[] }).shape = shape;
+    (t as { dtype: DType }).dtype = x.dtype;
+    t._data = null;
+    t._transposeOf = x;
+    return t;
+  }
+
   /** The elements, row-major. Shared (not copied) by reshape. */
   get data(): FloatArray {
     const d = this._data;
     if (d === null) {
+      if (this._transposeOf !== null) return this.materialize(allocate(this.dtype, sizeOf(this.shape), false));
       throw new DisposedError(`Tensor ${fmtShape(this.shape)} was released when the tidy() that computed it ended; ` +
         'return it from the tidy function (or keep() it) to use it afterwards');
     }
     return d;
   }
 
+  /** @internal A lazy transpose's elements, written into `into` (which it keeps). */
+  materialize(into: FloatArray): FloatArray {
+    const x = this._transposeOf!;
+    const n = x.shape.length;
+    const perm = Array.from({ length: n }, (_, i) => i);
+    [perm[n - 2], perm[n - 1]] = [perm[n - 1], perm[n - 2]];
+    permute(x.data, x.shape, perm, into);
+    this._data = into;
+    this._transposeOf = null;
+    return into;
+  }
+
   /** False once a tidy() has released this tensor's elements. */
   get isDisposed(): boolean {
-    return this._data === null;
+    return this._data === null && this._transposeOf === null;
   }
 
   get size(): number {
-    return this.data.length;
+    return this._data !== null ? this._data.length : sizeOf(this.shape);
   }
 
   get ndim(): number {
@@ -391,3 +423,6 @@ function badTensorArguments(data: unknown, shape: unknown): never {
   if (!Array.isArray(shape)) throw new ArgumentError(`Tensor: shape must be an array, got ${describe(shape)}`);
   throw new ShapeError(`Tensor: ${data.length} elements do not fill shape ${fmtShape(shape)}`);
 }
+
+const EMPTY32 = new Float32Array(0);
+const EMPTY64 = new Float64Array(0);

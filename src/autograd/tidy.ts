@@ -96,6 +96,14 @@ function release(arena: Arena, firstMade: number, top: number, result: unknown):
   collect(result, survivors, 0);
   const made = tidyLog.made;
   const moved = new Map<FloatArray, FloatArray>(); // views of one array (reshape) stay shared
+  // Lazy transposes first, while every source is still readable: a survivor copies its
+  // elements into ordinary memory now, the rest are released with everything else.
+  for (let i = firstMade; i < made.length; i++) {
+    const t = made[i];
+    if (t._data !== null || t._transposeOf === null) continue;
+    if (survivors.has(t)) t.materialize(allocatePersistent(t.dtype, t.size));
+    else t._transposeOf = null;
+  }
   let outer = firstMade; // views of an enclosing tidy's memory: that tidy releases them
   for (let i = firstMade; i < made.length; i++) {
     const t = made[i];

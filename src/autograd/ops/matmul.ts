@@ -9,6 +9,7 @@ import { record } from '../tape.ts';
 import { Tensor, allocate, notATensor } from '../tensor.ts';
 import { coerce } from './elementwise.ts';
 import { reshape } from './reshape.ts';
+import { transpose } from './transpose.ts';
 
 /** The batch operand's data laid out densely over `batch`, and the stride between matrices. */
 function batchOperand(x: Tensor, batch: number[], rows: number, cols: number): [Tensor['data'], number] {
@@ -73,8 +74,21 @@ export function matmulT(a: Tensor, b: Tensor, transA = false, transB = false): T
     throw new ArgumentError(`matmulT: transA and transB must be booleans, got ${describe(transA)} and ${describe(transB)}`);
   }
   [a, b] = coerce('matmulT', a, b);
-  const out = productForward(a, b, transA, transB, productShape('matmulT', a, b, transA, transB));
-  return record('matmul', out, [a, b], (g, needs) => productVjp(a, b, transA, transB, g, needs));
+  // A lazy transpose (transpose() of the last two axes, not yet copied) is read as its source
+  // with the flag flipped; the tape still records the operands as given, so gradients reach
+  // them (the source's gradient, transposed back: lazily again).
+  let [sa, ta, sb, tb] = [a, transA, b, transB];
+  while (sa._data === null && sa._transposeOf !== null) [sa, ta] = [sa._transposeOf, !ta];
+  while (sb._data === null && sb._transposeOf !== null) [sb, tb] = [sb._transposeOf, !tb];
+  const out = productForward(sa, sb, ta, tb, productShape('matmulT', sa, sb, ta, tb));
+  if (sa === a && sb === b) return record('matmul', out, [a, b], (g, needs) => productVjp(a, b, transA, transB, g, needs));
+  // an odd number of transposes between an operand and its source: its gradient is transposed
+  const flipA = ta !== transA;
+  const flipB = tb !== transB;
+  return record('matmul', out, [a, b], (g, needs) => {
+    const [ga, gb] = productVjp(sa, sb, ta, tb, g, needs);
+    return [ga && flipA ? transpose(ga) : ga, gb && flipB ? transpose(gb) : gb];
+  });
 }
 
 /**

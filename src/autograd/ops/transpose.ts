@@ -25,6 +25,11 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
     }
   }
   if (p.every((a, i) => a === i)) return x;
+  // Swapping the last two axes copies nothing yet: a matmul takes the source with a transpose
+  // flag (its GEMM reads either layout at full speed); any other reader copies on first read.
+  if (p.every((a, i) => (i < n - 2 ? a === i : a === (i === n - 2 ? n - 1 : n - 2)))) {
+    return record('transpose', Tensor.lazyTranspose(x), [x], (g) => [transpose(g)]);
+  }
   const out = allocate(x.dtype, x.size);
   permute(x.data, x.shape, p, out);
   const inverse = new Array<number>(n);
