@@ -12,6 +12,7 @@ import { gemmEpilogue } from './js/gemm.ts';
 import type { GemmArgs, Kernels } from './types.ts';
 import { backendKernels, isReproducible } from './backend.ts';
 import { decodeBase64 } from './wasm.ts';
+import { CONTROL_WORDS, announceFailure, awaitDone, awaitReadyAsync, post, serve, type HandoffTiming } from './handoff.ts';
 import { THREADS_RELAXED_WASM_BASE64, THREADS_WASM_BASE64 } from './wasm-bytes.generated.ts';
 
 export interface WorkerLike {
@@ -26,6 +27,8 @@ export interface ThreadOptions {
   threads?: number;
   /** Multiply-adds below which a product runs on the calling thread alone (default 64³). */
   minMacs?: number;
+  /** How long the workers may take to start (default 10,000 ms). */
+  startTimeoutMs?: number;
 }
 
 export interface ThreadedKernels extends Kernels {
@@ -51,12 +54,12 @@ interface WorkerInit {
   ctl: number;
 }
 
-// Control block (Int32 slots): SEQ is bumped by the caller to post work, DONE set by the worker
-// to the SEQ it finished, READY set once the worker has instantiated; ARGS.. the 16 arguments.
-const SEQ = 0;
-const DONE = 1;
-const READY = 2;
-const ARGS = 4;
+// Control block: the hand-off's words (./handoff.ts), then ARGS.., the 16 arguments of a share.
+const ARGS = CONTROL_WORDS;
+// A GEMM share takes microseconds to milliseconds: the worker spins 0.2 ms for the next one, the
+// caller 0.5 ms for the workers to finish (they usually finish about when it does).
+const WORKER_SPIN_MS = 0.2;
+const CALLER: HandoffTiming = { spinMs: 0.5, timeoutMs: 60_000 };
 const CTL_BYTES = 128;
 const CTL_BASE = 4096; // edge tiles below: thread i's at 128 * i
 const ARENA_BASE = 8192;
@@ -83,26 +86,19 @@ export function startGemmWorker(init: WorkerInit): void {
   if (init === null || typeof init !== 'object' || !(init.module instanceof WebAssembly.Module) || !(init.memory instanceof WebAssembly.Memory) || !Number.isInteger(init.ctl)) {
     throw new ArgumentError(`startGemmWorker: init must be the message threadedKernels posts ({ module, memory, ctl }), got ${describe(init)}`);
   }
-  const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-  const ex = instance.exports as unknown as GemmExports;
   const ctl = new Int32Array(init.memory.buffer, init.ctl, CTL_BYTES / 4);
-  // Read SEQ before announcing READY: the caller posts work only after READY, so no post can
-  // slip in between and be mistaken for the starting value.
-  let seen = Atomics.load(ctl, SEQ);
-  Atomics.store(ctl, READY, 1);
-  Atomics.notify(ctl, READY);
-  for (;;) {
-    // Spin briefly before sleeping: back-to-back products then start without a futex wake-up
-    // (tens of microseconds), and an idle worker still sleeps.
-    const spinUntil = performance.now() + 0.2;
-    while (Atomics.load(ctl, SEQ) === seen && performance.now() < spinUntil);
-    Atomics.wait(ctl, SEQ, seen);
-    seen = Atomics.load(ctl, SEQ);
-    const g = (i: number) => ctl[ARGS + i];
-    ex.f32_gemm_range(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15));
-    Atomics.store(ctl, DONE, seen);
-    Atomics.notify(ctl, DONE);
+  let ex: GemmExports;
+  try {
+    ex = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports as unknown as GemmExports;
+  } catch (e) {
+    announceFailure(ctl);
+    throw e;
   }
+  const g = (i: number) => ctl[ARGS + i];
+  serve(ctl, WORKER_SPIN_MS, () => {
+    ex.f32_gemm_range(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7), g(8), g(9), g(10), g(11), g(12), g(13), g(14), g(15));
+    return true;
+  });
 }
 
 /**
@@ -139,13 +135,13 @@ export async function threadedKernels(options: ThreadOptions): Promise<ThreadedK
     ctls.push(new Int32Array(memory.buffer, ctl, CTL_BYTES / 4));
   }
   // Wait (without blocking the event loop the worker needs to start) until every worker is up.
-  const t0 = Date.now();
-  while (ctls.some((c) => Atomics.load(c, READY) !== 1)) {
-    if (Date.now() - t0 > 10_000) {
-      workers.forEach((w) => w.terminate());
-      throw new BackendError('threadedKernels: workers did not start within 10 s (does spawn() run a script that calls startGemmWorker?)');
-    }
-    await new Promise((r) => setTimeout(r, 5));
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const started = await awaitReadyAsync(ctls, startTimeoutMs);
+  if (started.state !== 'ready') {
+    workers.forEach((w) => w.terminate());
+    throw new BackendError(started.state === 'failed'
+      ? `threadedKernels: worker ${started.index + 1} could not instantiate the kernels`
+      : `threadedKernels: worker ${started.index + 1} did not start within ${startTimeoutMs} ms (does spawn() run a script that calls startGemmWorker?)`);
   }
   let heap = new Float32Array(memory.buffer);
   const ensure = (bytesNeeded: number) => {
@@ -182,24 +178,11 @@ export async function threadedKernels(options: ThreadOptions): Promise<ThreadedK
       const jBegin = t * share;
       const values = [...call, packs[t][0], packs[t][1], 128 * t, jBegin, Math.min(n, jBegin + share)];
       values.forEach((v, i) => (ctl[ARGS + i] = v));
-      Atomics.add(ctl, SEQ, 1);
-      Atomics.notify(ctl, SEQ);
+      post(ctl);
     }
     ex.f32_gemm_range(batch, call[1], call[2], m, n, k, aOff, args.strideA, bOff, args.strideB, cOff, packs[0][0], packs[0][1], 0, 0, Math.min(n, share));
     for (let t = 1; t < parts; t++) {
-      const ctl = ctls[t - 1];
-      const seq = Atomics.load(ctl, SEQ);
-      const since = Date.now();
-      // Spin a little first: the workers usually finish about when this thread does, and a
-      // futex wake-up costs tens of microseconds.
-      const spinUntil = performance.now() + 0.5;
-      while (Atomics.load(ctl, DONE) !== seq && performance.now() < spinUntil);
-      while (Atomics.load(ctl, DONE) !== seq) {
-        Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1000);
-        if (Date.now() - since > 60_000) {
-          throw new BackendError(`threadedKernels: worker ${t} has not finished its share of a ${m}x${k}·${k}x${n} product in 60 s (did it exit?)`);
-        }
-      }
+      awaitDone(ctls[t - 1], CALLER, () => new BackendError(`threadedKernels: worker ${t} has not finished its share of a ${m}x${k}·${k}x${n} product in ${CALLER.timeoutMs / 1000} s (did it exit?)`));
     }
     c.set(heap.subarray(cOff >> 2, (cOff >> 2) + c.length));
     gemmEpilogue(args);

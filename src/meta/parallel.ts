@@ -8,6 +8,7 @@
 import { ArgumentError, MetagradError, describe, expectFunction } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { WorkerLike } from '../kernels/threads.ts';
+import { announceFailure, awaitDone, awaitReady, post, serve, type HandoffTiming } from '../kernels/handoff.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
 import type { AdaptOptions, Learner, MetaGradient, TaskData } from './learner.ts';
@@ -31,16 +32,13 @@ export interface TaskWorkerInit {
   sizes: number[];
 }
 
-// Control words (Int32) before the payload (Float64): SEQ bumped by the caller to post a shard;
-// DONE set by the worker to the SEQ it finished; READY 1 once the learner is built, 2 if that
-// failed; STATUS 0 ok, 1 the payload holds an error message.
-const SEQ = 0;
-const DONE = 1;
-const READY = 2;
-const STATUS = 3;
+// The hand-off's control words (src/kernels/handoff.ts) before the payload (Float64); a failed
+// start or shard leaves its error message in the payload.
 const HEADER_BYTES = 64;
 const MAX_BYTES = 1 << 30;
-const SPIN_MS = 2;
+// A shard takes milliseconds, and the caller's optimizer step and task sampling come between two
+// shards: both sides spin 2 ms before sleeping.
+const TIMING: HandoffTiming = { spinMs: 2, timeoutMs: 300_000 };
 
 const stateOf = (learner: Learner): Tensor[] => [...learner.metaParameters(), ...Object.values(learner.extraState?.() ?? {})];
 
@@ -128,7 +126,6 @@ export function startTaskWorker(init: TaskWorkerInit, makeLearner: (spec: unknow
   }
   expectFunction('startTaskWorker', makeLearner, 'makeLearner');
   const ctl = new Int32Array(init.buffer, 0, HEADER_BYTES / 4);
-  let seen = Atomics.load(ctl, SEQ);
   let learner: Learner;
   let state: Tensor[];
   try {
@@ -140,19 +137,10 @@ export function startTaskWorker(init: TaskWorkerInit, makeLearner: (spec: unknow
     }
   } catch (e) {
     writeError(init.buffer, e);
-    Atomics.store(ctl, READY, 2);
-    Atomics.notify(ctl, READY);
+    announceFailure(ctl);
     return;
   }
-  Atomics.store(ctl, READY, 1);
-  Atomics.notify(ctl, READY);
-  for (;;) {
-    // Spin a while before sleeping: the caller's optimizer step and task sampling come
-    // between two shards, and a futex wake-up costs 50-100 us (measured here).
-    const spinUntil = performance.now() + SPIN_MS;
-    while (Atomics.load(ctl, SEQ) === seen && performance.now() < spinUntil);
-    Atomics.wait(ctl, SEQ, seen);
-    seen = Atomics.load(ctl, SEQ);
+  serve(ctl, TIMING.spinMs, () => {
     try {
       const p = new Float64Array(init.buffer, HEADER_BYTES);
       const n = p[0];
@@ -170,14 +158,12 @@ export function startTaskWorker(init: TaskWorkerInit, makeLearner: (spec: unknow
         p.set(g.data, at);
         at += g.size;
       }
-      Atomics.store(ctl, STATUS, 0);
+      return true;
     } catch (e) {
       writeError(init.buffer, e);
-      Atomics.store(ctl, STATUS, 1);
+      return false;
     }
-    Atomics.store(ctl, DONE, seen);
-    Atomics.notify(ctl, DONE);
-  }
+  });
 }
 
 /** A Learner whose meta-steps run on several threads; dispose() stops the workers. */
@@ -223,34 +209,20 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
     buffers.push(buffer);
   }
   const stop = () => workers.forEach((w) => w.terminate());
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  buffers.forEach((b, i) => {
-    const ctl = new Int32Array(b, 0, HEADER_BYTES / 4);
-    while (Atomics.load(ctl, READY) === 0) {
-      if (Date.now() > deadline) {
-        stop();
-        throw new MetagradError(`parallelTasks: worker ${i + 1} did not start in ${options.startTimeoutMs ?? 30_000} ms (does spawn() run a script that calls startTaskWorker?)`);
-      }
-      Atomics.wait(ctl, READY, 0, 50);
-    }
-    if (Atomics.load(ctl, READY) === 2) {
-      stop();
-      throw new MetagradError(`parallelTasks: worker ${i + 1} could not build its learner: ${readError(b)}`);
-    }
-  });
+  const ctls = buffers.map((b) => new Int32Array(b, 0, HEADER_BYTES / 4));
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const started = awaitReady(ctls, startTimeoutMs);
+  if (started.state !== 'ready') {
+    stop();
+    throw new MetagradError(started.state === 'failed'
+      ? `parallelTasks: worker ${started.index + 1} could not build its learner: ${readError(buffers[started.index])}`
+      : `parallelTasks: worker ${started.index + 1} did not start in ${startTimeoutMs} ms (does spawn() run a script that calls startTaskWorker?)`);
+  }
   let live = true;
 
-  /** Blocks until worker s has finished the shard last posted to it. */
-  function awaitWorker(s: number): void {
-    const ctl = new Int32Array(buffers[s - 1], 0, HEADER_BYTES / 4);
-    const seq = Atomics.load(ctl, SEQ);
-    const since = Date.now();
-    const spinUntil = performance.now() + SPIN_MS; // the worker is usually about to finish
-    while (Atomics.load(ctl, DONE) !== seq && performance.now() < spinUntil);
-    while (Atomics.load(ctl, DONE) !== seq) {
-      Atomics.wait(ctl, DONE, Atomics.load(ctl, DONE), 1000);
-      if (Date.now() - since > 300_000) throw new MetagradError(`parallelTasks: worker ${s} has not finished its shard in 5 minutes (did it exit?)`);
-    }
+  /** Blocks until worker s has finished the shard last posted to it; true when it succeeded. */
+  function awaitWorker(s: number): boolean {
+    return awaitDone(ctls[s - 1], TIMING, () => new MetagradError(`parallelTasks: worker ${s} has not finished its shard in ${TIMING.timeoutMs / 60_000} minutes (did it exit?)`));
   }
 
   function metaGradient(tasks: readonly TaskData[]): MetaGradient {
@@ -264,9 +236,7 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
       const mine = shard(s);
       ensurePayload(sab, 1 + stateFloats + mine.reduce((a, t) => a + taskFloats(t), 0));
       writeJob(new Float64Array(sab, HEADER_BYTES), state, mine);
-      const ctl = new Int32Array(sab, 0, HEADER_BYTES / 4);
-      Atomics.add(ctl, SEQ, 1);
-      Atomics.notify(ctl, SEQ);
+      post(ctls[s - 1]);
     }
     let own: MetaGradient;
     try {
@@ -288,9 +258,7 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
     }
     const failures: string[] = [];
     for (let s = 1; s < parts; s++) {
-      const sab = buffers[s - 1];
-      awaitWorker(s);
-      if (Atomics.load(new Int32Array(sab, 0, HEADER_BYTES / 4), STATUS) !== 0) failures.push(`worker ${s} failed: ${readError(sab)}`);
+      if (!awaitWorker(s)) failures.push(`worker ${s} failed: ${readError(buffers[s - 1])}`);
     }
     if (failures.length) throw new MetagradError(`parallelTasks: ${failures.join('; ')}`);
     for (let s = 1; s < parts; s++) {
