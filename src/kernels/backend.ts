@@ -4,7 +4,8 @@
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
 import { KERNEL_NAMES, type BackendName, type Kernels } from './types.ts';
-import { decodeBase64, wasmKernels } from './wasm.ts';
+import { decodeBase64 } from './base64.ts';
+import { wasmKernels } from './wasm.ts';
 import { RELAXED_WASM_BASE64, SCALAR_WASM_BASE64, SIMD_WASM_BASE64 } from './wasm-bytes.generated.ts';
 
 let active: Kernels | null = null;

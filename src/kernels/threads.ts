@@ -11,7 +11,7 @@ import { jsKernels } from './js/index.ts';
 import { gemmEpilogue } from './js/gemm.ts';
 import type { GemmArgs, Kernels } from './types.ts';
 import { backendKernels, isReproducible } from './backend.ts';
-import { decodeBase64 } from './wasm.ts';
+import { decodeBase64 } from './base64.ts';
 import { CONTROL_WORDS, announceFailure, awaitDone, awaitReadyAsync, post, serve, type HandoffTiming } from './handoff.ts';
 import { THREADS_RELAXED_WASM_BASE64, THREADS_WASM_BASE64 } from './wasm-bytes.generated.ts';
 

@@ -48,14 +48,6 @@ const EDGE_TILE_BYTES = 128; // the kernel's scratch tile at address 0
 const PAGE = 65536;
 const align16 = (x: number) => (x + 15) & ~15;
 
-/** Decodes base64 with the runtime's atob (browsers, workers, Node >= 16, Deno, Bun). */
-export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(text);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
 /**
  * Strided operand patterns over `shape` merged (coalesce) and padded to exactly three axes, or
  * null when they need more than three, or (innerUnit) an operand's inner stride is not 0 or 1.

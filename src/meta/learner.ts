@@ -43,6 +43,8 @@ export interface Learner {
   afterStep?(): void;
   /** Learned or adjusted state beyond the model's parameters (inner rates), for checkpoints. */
   extraState?(): Record<string, Tensor>;
+  /** True when a meta-step needs every task on one thread (parallelTasks refuses it then). */
+  readonly needsWholeBatch?: boolean;
 }
 
 /** Support and query together (Reptile and the pretrain baseline train on all of a task's data). */

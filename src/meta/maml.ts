@@ -95,6 +95,11 @@ export class MAML implements Learner {
     };
   }
 
+  /** RMAML's hypergradient rule sums over every task of the meta-batch at once. */
+  get needsWholeBatch(): boolean {
+    return this.innerLrHypergradient > 0;
+  }
+
   private rateOf(name: string): number | Tensor {
     if (this.rates.size === 0) return this.fixedLr;
     const key = this.learnInnerLr === 'parameter' ? name : this.learnInnerLr === 'layer' ? layerOf(name) : 'all';

@@ -12,7 +12,7 @@ import { announceFailure, awaitDone, awaitReady, post, serve, type HandoffTiming
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
 import type { AdaptOptions, Learner, MetaGradient, TaskData } from './learner.ts';
-import { MAML } from './maml.ts';
+import { HEADER_BYTES, ensurePayload, newBuffer, readError, readTasks, stateOf, taskFloats, writeError, writeJob } from './parallel-wire.ts';
 
 export interface ParallelOptions {
   /** Starts one worker running a script that passes its first message to startTaskWorker. */
@@ -34,86 +34,9 @@ export interface TaskWorkerInit {
 
 // The hand-off's control words (src/kernels/handoff.ts) before the payload (Float64); a failed
 // start or shard leaves its error message in the payload.
-const HEADER_BYTES = 64;
-const MAX_BYTES = 1 << 30;
 // A shard takes milliseconds, and the caller's optimizer step and task sampling come between two
 // shards: both sides spin 2 ms before sleeping.
 const TIMING: HandoffTiming = { spinMs: 2, timeoutMs: 300_000 };
-
-const stateOf = (learner: Learner): Tensor[] => [...learner.metaParameters(), ...Object.values(learner.extraState?.() ?? {})];
-
-function newBuffer(bytes: number): SharedArrayBuffer {
-  const init = HEADER_BYTES + bytes;
-  // Growable where the runtime allows (ES2024); otherwise one buffer as large as it may get.
-  const sab = new (SharedArrayBuffer as unknown as new (n: number, o: object) => SharedArrayBuffer)(init, { maxByteLength: MAX_BYTES });
-  return (sab as unknown as { growable?: boolean }).growable ? sab : new SharedArrayBuffer(Math.max(init, 1 << 26));
-}
-
-function ensurePayload(sab: SharedArrayBuffer, floats: number): void {
-  const bytes = HEADER_BYTES + floats * 8;
-  if (sab.byteLength >= bytes) return;
-  const g = sab as unknown as { growable?: boolean; grow(n: number): void };
-  if (!g.growable || bytes > MAX_BYTES) {
-    throw new MetagradError(`parallelTasks: a shard needs ${(bytes / 2 ** 20).toFixed(1)} MiB of shared memory, more than the ${(sab.byteLength / 2 ** 20).toFixed(0)} MiB available`);
-  }
-  g.grow(Math.max(bytes, Math.min(MAX_BYTES, 2 * sab.byteLength)));
-}
-
-const batchTensors = (t: TaskData): Tensor[] => [t.support.x, t.support.y, t.query.x, t.query.y];
-const taskFloats = (t: TaskData) => batchTensors(t).reduce((s, x) => s + 2 + x.ndim + x.size, 0);
-
-/** Writes state values, then each task's four tensors as dtype, ndim, dims, values. */
-function writeJob(p: Float64Array, state: readonly Tensor[], tasks: readonly TaskData[]): void {
-  let at = 0;
-  p[at++] = tasks.length;
-  for (const t of state) {
-    p.set(t.data, at);
-    at += t.size;
-  }
-  for (const task of tasks) {
-    for (const x of batchTensors(task)) {
-      p[at++] = x.dtype === 'float64' ? 1 : 0;
-      p[at++] = x.ndim;
-      for (const d of x.shape) p[at++] = d;
-      p.set(x.data, at);
-      at += x.size;
-    }
-  }
-}
-
-function readTasks(p: Float64Array, at: number, n: number): TaskData[] {
-  const read = (): Tensor => {
-    const f64 = p[at++] === 1;
-    const ndim = p[at++];
-    const shape: number[] = [];
-    let size = 1;
-    for (let i = 0; i < ndim; i++) {
-      shape.push(p[at++]);
-      size *= shape[i];
-    }
-    const data = f64 ? new Float64Array(size) : new Float32Array(size);
-    data.set(p.subarray(at, at + size));
-    at += size;
-    return new Tensor(data, shape);
-  };
-  return Array.from({ length: n }, () => {
-    const support: Batch = { x: read(), y: read() };
-    return { support, query: { x: read(), y: read() } };
-  });
-}
-
-function writeError(sab: SharedArrayBuffer, e: unknown): void {
-  const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-  const p = new Float64Array(sab, HEADER_BYTES);
-  const n = Math.min(msg.length, p.length - 1);
-  p[0] = n;
-  for (let i = 0; i < n; i++) p[1 + i] = msg.charCodeAt(i);
-}
-
-function readError(sab: SharedArrayBuffer): string {
-  const p = new Float64Array(sab, HEADER_BYTES);
-  return String.fromCharCode(...Array.from(p.subarray(1, 1 + p[0])));
-}
 
 /**
  * A worker's whole life: build the learner, then run posted shards forever.
@@ -192,8 +115,8 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
   const threads = options.threads ?? 2;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) throw new MetagradError(`parallelTasks: threads must be an integer from 1 to 64, got ${threads}`);
   if (typeof SharedArrayBuffer === 'undefined') throw new MetagradError('parallelTasks: this runtime has no SharedArrayBuffer (in browsers: cross-origin isolation)');
-  if (learner instanceof MAML && learner.innerLrHypergradient) {
-    throw new MetagradError('parallelTasks: RMAML\'s inner-rate hypergradient needs every task\'s gradient on one thread; run it with threads = 1');
+  if (learner.needsWholeBatch) {
+    throw new MetagradError(`parallelTasks: ${learner.name} needs every task of a meta-batch on one thread (RMAML's inner-rate hypergradient does); run it with threads = 1`);
   }
   const state = stateOf(learner);
   const sizes = state.map((t) => t.size);
