@@ -162,7 +162,7 @@ test("RMAML's hypergradient rule moves α by α₀ Σ_i ∇L_val(θ_i')ᵀ∇L_t
 test('ANIL adapts only the head; the body is unchanged by adaptation', () => {
   const model = tinyModel();
   const learner = anil(model, { innerLr: 0.1 });
-  assert.equal([...learner.adapted], ['layers.2.weight', 'layers.2.bias']);
+  assert.equal([...learner.innerParameters], ['layers.2.weight', 'layers.2.bias']);
   const [data] = tasks(1, 14);
   const adapted = learner.adapt(model.paramMap(), data.support, 3);
   assertClose(adapted.get('layers.0.weight')!, model.paramMap().get('layers.0.weight')!, 0, 0);

@@ -88,7 +88,8 @@ export interface InnerLoop {
   model: Module;
   loss: LossFn;
   /** Names of the parameters the inner loop adapts (all, or the head for ANIL). */
-  adapted: readonly string[];
+  /** Names of the parameters the inner loop updates. */
+  innerParameters: readonly string[];
   rate: RateOf;
   /** Second order: differentiate through the inner gradients. */
   secondOrder: boolean;
@@ -102,12 +103,12 @@ export function innerSGD(loop: InnerLoop, params: ParamMap, support: Batch, step
   let current = params;
   for (let s = 0; s < steps; s++) {
     const leaves = track ? current : new Map([...current].map(([n, t]) => [n, t.detach().requiresGrad_()]));
-    const inputs = loop.adapted.map((n) => leaves.get(n)!);
+    const inputs = loop.innerParameters.map((n) => leaves.get(n)!);
     const loss = loop.loss(loop.model.call(support.x, leaves), support.y);
     const gs = grad(loss, inputs, { createGraph: track && loop.secondOrder, allowUnused: true });
     const step = () => {
       const next = new Map(leaves);
-      loop.adapted.forEach((n, i) => {
+      loop.innerParameters.forEach((n, i) => {
         const p = leaves.get(n)!;
         const rate = loop.rate(n);
         next.set(n, typeof rate === 'number' ? addScaled(p, gs[i], -rate) : sub(p, mul(gs[i], rate)));
@@ -131,7 +132,7 @@ export abstract class PlainSGDLearner implements Learner {
   constructor(readonly model: Module, innerLr: number, loss: LossName) {
     expectModel(className(this), model);
     if (typeof innerLr !== 'number' || !Number.isFinite(innerLr) || innerLr < 0) throw new MetagradError(`${className(this)}: innerLr must be a finite number >= 0, got ${innerLr}`);
-    this.loop = { model, loss: lossFn(loss), adapted: model.namedParameters().map(([n]) => n), secondOrder: false, rate: () => innerLr };
+    this.loop = { model, loss: lossFn(loss), innerParameters: model.namedParameters().map(([n]) => n), secondOrder: false, rate: () => innerLr };
   }
 
   metaParameters(): Tensor[] {

@@ -1,7 +1,7 @@
 // MAML (Finn et al. 2017) and its family through one class:
 //   MAML       second order, any number of inner steps;  firstOrder: true for FOMAML;
 //   Meta-SGD   innerLr learned per parameter (learnInnerLr: 'parameter'), or per layer / one scalar;
-//   ANIL       only the head adapts (adapt: names of the head's parameters);
+//   ANIL       only the head adapts (innerParameters: the head's parameters);
 //   RMAML's inner-rate rule: α += α₀ Σ_i ∇L_val(θ_i')ᵀ ∇L_train(θ) after each outer step.
 import { ArgumentError, MetagradError, describe, expectNumber, expectOptions } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
@@ -29,8 +29,8 @@ export interface MAMLOptions {
   learnInnerLr?: InnerLrMode;
   /** RMAML's hypergradient rule on a fixed inner rate, with this step α₀. */
   innerLrHypergradient?: number;
-  /** Names of the parameters to adapt (default: all). ANIL passes the head's. */
-  adapt?: readonly string[];
+  /** Names of the parameters the inner loop updates (default: all). ANIL passes the head's. */
+  innerParameters?: readonly string[];
   loss?: LossName;
   name?: string;
 }
@@ -44,7 +44,8 @@ export class MAML implements Learner {
   readonly innerSteps: number;
   readonly firstOrder: boolean;
   readonly learnInnerLr: InnerLrMode;
-  readonly adapted: readonly string[];
+  /** Names of the parameters the inner loop updates. */
+  readonly innerParameters: readonly string[];
   /** The inner rate; a tensor on the tape when learned or adjusted by the hypergradient rule. */
   private readonly rates = new Map<string, Tensor>();
   private readonly fixedLr: number;
@@ -70,19 +71,19 @@ export class MAML implements Learner {
     if (!['fixed', 'scalar', 'layer', 'parameter'].includes(this.learnInnerLr)) throw new ArgumentError(`MAML: learnInnerLr must be 'fixed', 'scalar', 'layer' or 'parameter', got ${describe(this.learnInnerLr)}`);
     expectNumber('MAML', 'innerLrHypergradient', this.innerLrHypergradient, { min: 0 });
     lossFn(this.lossName);
-    if (options.adapt !== undefined && (!Array.isArray(options.adapt) || options.adapt.some((n) => typeof n !== 'string'))) {
-      throw new ArgumentError(`MAML: adapt must be an array of parameter names, got ${describe(options.adapt)}`);
+    if (options.innerParameters !== undefined && (!Array.isArray(options.innerParameters) || options.innerParameters.some((n) => typeof n !== 'string'))) {
+      throw new ArgumentError(`MAML: innerParameters must be an array of parameter names, got ${describe(options.innerParameters)}`);
     }
     if (this.innerLrHypergradient && this.learnInnerLr !== 'fixed') throw new MetagradError(`MAML: innerLrHypergradient adjusts a fixed inner rate; it cannot combine with learnInnerLr '${this.learnInnerLr}'`);
     const all = model.namedParameters().map(([n]) => n);
-    this.adapted = options.adapt ?? all;
-    for (const n of this.adapted) if (!all.includes(n)) throw new MetagradError(`MAML: adapt names '${n}', which is not a parameter of the model (${all.join(', ')})`);
+    this.innerParameters = options.innerParameters ?? all;
+    for (const n of this.innerParameters) if (!all.includes(n)) throw new MetagradError(`MAML: innerParameters names '${n}', which is not a parameter of the model (${all.join(', ')})`);
     this.name = options.name ?? (this.learnInnerLr === 'parameter' ? 'metasgd' : this.firstOrder ? 'fomaml' : 'maml');
 
     const params = model.paramMap();
-    const dtype = params.get(this.adapted[0] ?? '')?.dtype ?? 'float32';
+    const dtype = params.get(this.innerParameters[0] ?? '')?.dtype ?? 'float32';
     if (this.learnInnerLr !== 'fixed' || this.innerLrHypergradient) {
-      for (const n of this.adapted) {
+      for (const n of this.innerParameters) {
         const key = this.learnInnerLr === 'parameter' ? n : this.learnInnerLr === 'layer' ? layerOf(n) : 'all';
         if (this.rates.has(key) && this.learnInnerLr !== 'parameter') continue;
         const shape = this.learnInnerLr === 'parameter' ? params.get(n)!.shape : [];
@@ -90,7 +91,7 @@ export class MAML implements Learner {
       }
     }
     this.loop = {
-      model, loss: lossFn(this.lossName), adapted: this.adapted, secondOrder: !this.firstOrder,
+      model, loss: lossFn(this.lossName), innerParameters: this.innerParameters, secondOrder: !this.firstOrder,
       rate: (n) => this.rateOf(n),
     };
   }
@@ -159,7 +160,7 @@ export class MAML implements Learner {
     const T = tasks.length;
     const support = { x: stack(tasks.map((t) => t.support.x)), y: stack(tasks.map((t) => t.support.y)) };
     const query = { x: stack(tasks.map((t) => t.query.x)), y: stack(tasks.map((t) => t.query.y)) };
-    const adaptedSet = new Set(this.adapted);
+    const adaptedSet = new Set(this.innerParameters);
     const theta = new Map([...this.model.paramMap()].map(([n, p]) => [n, adaptedSet.has(n) ? broadcastTo(p, [T, ...p.shape]) : p]));
     const loop: InnerLoop = { ...this.loop, loss: (pred, y) => sum(perTaskMse(pred, y)) };
     const adapted = innerSGD(loop, theta, support, this.innerSteps, true);
@@ -191,14 +192,14 @@ export function metaSGD(model: Module, options: Omit<MAMLOptions, 'learnInnerLr'
 /**
  * ANIL (Raghu et al. 2020): only the head adapts in the inner loop; the body is meta-learned.
  * head: the parameter-name prefix of the head (default: the last layer with parameters).
- * @example anil(new MLP([1, 40, 40, 1]), { innerLr: 0.01 }).adapted // ['layers.4.weight', 'layers.4.bias']
+ * @example anil(new MLP([1, 40, 40, 1]), { innerLr: 0.01 }).innerParameters // ['layers.4.weight', 'layers.4.bias']
  */
 export function anil(model: Module, options: MAMLOptions & { head?: string } = {}): MAML {
   expectModel('anil', model);
   options = expectOptions('anil', options);
   const names = model.namedParameters().map(([n]) => n);
   const head = options.head ?? layerOf(names[names.length - 1]);
-  const adapt = names.filter((n) => layerOf(n) === head);
-  if (adapt.length === 0) throw new MetagradError(`anil: no parameters under head '${head}'`);
-  return new MAML(model, { ...options, adapt, name: options.name ?? 'anil' });
+  const innerParameters = names.filter((n) => layerOf(n) === head);
+  if (innerParameters.length === 0) throw new MetagradError(`anil: no parameters under head '${head}'`);
+  return new MAML(model, { ...options, innerParameters, name: options.name ?? 'anil' });
 }

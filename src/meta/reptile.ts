@@ -55,13 +55,13 @@ export class Reptile extends PlainSGDLearner {
     const loop: InnerLoop = { ...this.loop, loss: (pred, y) => sum(perTaskMse(pred, y)) };
     const adapted = innerSGD(loop, expanded, data, this.innerSteps, false);
     const taskLosses = noGrad(() => Array.from(perTaskMse(this.model.call(stack(tasks.map((t) => t.query.x)), adapted), stack(tasks.map((t) => t.query.y))).data));
-    const grads = noGrad(() => this.loop.adapted.map((n) => sub(theta.get(n)!, mean(adapted.get(n)!, 0)).detach()));
+    const grads = noGrad(() => this.loop.innerParameters.map((n) => sub(theta.get(n)!, mean(adapted.get(n)!, 0)).detach()));
     return { loss: taskLosses.reduce((a, b) => a + b, 0) / T, grads, taskLosses };
   }
 
   /** The reference: adapt to one task after another. */
   metaGradientLooped(tasks: readonly TaskData[]): MetaGradient {
-    const names = this.loop.adapted;
+    const names = this.loop.innerParameters;
     const theta = this.model.paramMap();
     const sums = names.map((n) => new Float64Array(theta.get(n)!.size));
     const taskLosses: number[] = [];
