@@ -27,7 +27,7 @@ const cases: [string, Tensor, Tensor, Tensor | null][] = [
   ['batched x, one weight', randn([2, 3, 4], { rng }), randn([6, 4], { rng }), randn([1, 6], { rng })],
   ['a full-matrix bias (composed fallback)', randn([5, 4], { rng }), randn([3, 4], { rng }), randn([5, 3], { rng })],
 ];
-// batchedBias: b [T, out] is one row per task's matrix (what Linear passes in a task batch).
+// biasPerMatrix: b [T, out] is one row per task's matrix (what Linear passes in a task batch).
 const batched: [Tensor, Tensor, Tensor] = [randn([4, 6, 5], { rng }), randn([4, 7, 5], { rng }), randn([4, 7], { rng })];
 
 function composed(x: Tensor, w: Tensor, b: Tensor | null, act: 'relu' | null): Tensor {
@@ -50,10 +50,10 @@ for (const [name, make] of [['wasm relaxed', () => wasm('relaxed')], ['wasm simd
         }
       }
       const [x, w, b] = batched;
-      const got = linear(x, w, b, { activation: 'relu', batchedBias: true });
+      const got = linear(x, w, b, { activation: 'relu', biasPerMatrix: true });
       const want = composed(x, w, reshape(b, [4, 1, 7]), 'relu');
       for (let i = 0; i < want.size; i++) {
-        if (!Object.is(got.data[i], want.data[i])) assert.unreachable(`batchedBias: element ${i} is ${got.data[i]}, composed ${want.data[i]}`);
+        if (!Object.is(got.data[i], want.data[i])) assert.unreachable(`biasPerMatrix: element ${i} is ${got.data[i]}, composed ${want.data[i]}`);
       }
     } finally {
       setKernels(prev);
@@ -78,8 +78,8 @@ test('linear\'s gradients, first and second order, against finite differences (f
   }
   const batchedF64 = [randn([3, 4, 2], f64), randn([3, 5, 2], f64), randn([3, 5], f64)];
   for (const [which, check] of [['grad', gradcheck], ['gradgrad', gradgradcheck]] as const) {
-    const res = check((...t: Tensor[]) => linear(t[0], t[1], add(t[2], 0.3), { activation: 'relu', batchedBias: true }), batchedF64);
-    assert.ok(res.ok, `${which} batchedBias: max error ${res.maxError} at input ${res.input}[${res.index}]`);
+    const res = check((...t: Tensor[]) => linear(t[0], t[1], add(t[2], 0.3), { activation: 'relu', biasPerMatrix: true }), batchedF64);
+    assert.ok(res.ok, `${which} biasPerMatrix: max error ${res.maxError} at input ${res.input}[${res.index}]`);
   }
   // the op's own name on the tape
   const y = linear(tensor([[1, 2]], { requiresGrad: true }), tensor([[3, 4]]), null, { activation: 'relu' });
@@ -90,7 +90,7 @@ test('linear\'s gradients, first and second order, against finite differences (f
 test('linear rejects an unknown activation and mismatched inner sizes, naming them', () => {
   assertThrowsTyped(() => linear(tensor([[1, 2]]), tensor([[3, 4]]), null, { activation: 'gelu' as never }), MetagradError, "activation must be 'relu' or null", 'gelu');
   assertThrowsTyped(() => linear(tensor([[1, 2]]), tensor([[3, 4, 5]])), ShapeError, 'linear: inner dimensions differ', '[1,3]ᵀ');
-  assertThrowsTyped(() => linear(randn([2, 3, 4]), randn([5, 4]), randn([3, 5]), { batchedBias: true }), ShapeError, 'batchedBias needs b of shape [2,5]', 'got [3,5]');
+  assertThrowsTyped(() => linear(randn([2, 3, 4]), randn([5, 4]), randn([3, 5]), { biasPerMatrix: true }), ShapeError, 'biasPerMatrix needs b of shape [2,5]', 'got [3,5]');
 });
 
 test.run();

@@ -79,7 +79,7 @@ test('task-batched meta-gradients equal the per-task loop (MAML 2 steps, Meta-SG
   for (const make of makers) {
     const model = () => new MLP([1, 8, 8, 1], { rng: new Rng(0), dtype: 'float64' });
     const batched = make(model(), true);
-    assert.ok(batched.model.batchable);
+    assert.ok(batched.model.acceptsTaskBatch);
     const a = batched.metaGradient(data);
     const b = make(model(), false).metaGradient(data);
     assertClose([a.loss], [b.loss], 1e-13);
@@ -93,7 +93,7 @@ test('task-batched Reptile equals the per-task loop', () => {
   const data = fam64.sample(rng, 6).map((t) => ({ support: t.sample(rng, 7), query: t.sample(rng, 9) }));
   const model = () => new MLP([1, 8, 8, 1], { rng: new Rng(0), dtype: 'float64' });
   const batched = new Reptile(model(), { innerSteps: 3, innerLr: 0.05 });
-  assert.ok(batched.batchTasks && batched.model.batchable);
+  assert.ok(batched.batchTasks && batched.model.acceptsTaskBatch);
   const a = batched.metaGradient(data);
   const b = new Reptile(model(), { innerSteps: 3, innerLr: 0.05, batchTasks: false }).metaGradient(data);
   assertClose(a.taskLosses, b.taskLosses, 1e-12, 1e-10);

@@ -54,9 +54,9 @@ export function joined(t: TaskData): Batch {
 
 export type LossName = 'mse' | 'crossEntropy';
 
-/** Batching needs a batchable model, the MSE loss, and equal support and query sizes. */
-export function canBatch(model: Module, loss: LossName, tasks: readonly TaskData[]): boolean {
-  if (!model.batchable || loss !== 'mse' || tasks.length < 2) return false;
+/** A meta-batch runs as one batched computation when the model acceptsTaskBatch, the loss is MSE and support and query sizes agree. */
+export function canBatchTasks(model: Module, loss: LossName, tasks: readonly TaskData[]): boolean {
+  if (!model.acceptsTaskBatch || loss !== 'mse' || tasks.length < 2) return false;
   const s = tasks[0].support.x.shape;
   const q = tasks[0].query.x.shape;
   return tasks.every((t) => t.support.x.ndim === 2 && t.support.x.shape[0] === s[0] && t.query.x.shape[0] === q[0]);

@@ -12,7 +12,7 @@ import { stack } from '../autograd/ops/slice.ts';
 import { Tensor, full } from '../autograd/tensor.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
-import { canBatch, expectModel, innerSGD, lossFn, perTaskMse, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import { canBatchTasks, expectModel, innerSGD, lossFn, perTaskMse, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
 
 export type InnerLrMode = 'fixed' | 'scalar' | 'layer' | 'parameter';
 
@@ -125,7 +125,7 @@ export class MAML implements Learner {
     if (tasks.length === 0) throw new MetagradError('MAML.metaGradient: empty meta-batch');
     // The meta-step's intermediates live in tidy()'s recycled arena; only the gradients leave.
     return tidy(() => {
-      const { loss, taskLosses } = this.batchTasks && canBatch(this.model, this.lossName, tasks)
+      const { loss, taskLosses } = this.batchTasks && canBatchTasks(this.model, this.lossName, tasks)
         ? this.metaLossBatched(tasks) : this.metaLossLooped(tasks);
       const hyper = this.innerLrHypergradient ? [...this.rates.values()] : [];
       const all = grad(loss, [...this.metaParameters(), ...hyper], { allowUnused: true });

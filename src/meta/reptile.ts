@@ -9,7 +9,7 @@ import type { Module } from '../nn/module.ts';
 import { sub } from '../autograd/ops/elementwise.ts';
 import { broadcastTo, mean, sum } from '../autograd/ops/reduce.ts';
 import { stack } from '../autograd/ops/slice.ts';
-import { PlainSGDLearner, canBatch, innerSGD, joined, perTaskMse, type InnerLoop, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import { PlainSGDLearner, canBatchTasks, innerSGD, joined, perTaskMse, type InnerLoop, type LossName, type MetaGradient, type TaskData } from './learner.ts';
 
 export interface ReptileOptions {
   innerLr?: number;
@@ -38,7 +38,7 @@ export class Reptile extends PlainSGDLearner {
 
   metaGradient(tasks: readonly TaskData[]): MetaGradient {
     // intermediates in tidy()'s recycled arena; the returned gradients leave it
-    return tidy(() => this.batchTasks && canBatch(this.model, this.lossName, tasks)
+    return tidy(() => this.batchTasks && canBatchTasks(this.model, this.lossName, tasks)
       ? this.metaGradientBatched(tasks) : this.metaGradientLooped(tasks));
   }
 

@@ -62,10 +62,10 @@ export class Linear extends Module {
     if (!this.hasBias) return linear(x, w, null, { activation });
     const b = s.param('bias');
     // a task-batched bias [T, out] is one row per task's matrix
-    return linear(x, w, b, { activation, batchedBias: b.ndim === 2 });
+    return linear(x, w, b, { activation, biasPerMatrix: b.ndim === 2 });
   }
 
-  override get batchable(): boolean {
+  override get acceptsTaskBatch(): boolean {
     return true;
   }
 }
@@ -131,7 +131,7 @@ export class Activation extends Module {
     return this.fn(x);
   }
 
-  override get batchable(): boolean {
+  override get acceptsTaskBatch(): boolean {
     return true;
   }
 }
@@ -173,8 +173,8 @@ export class Sequential extends Module {
     return x;
   }
 
-  override get batchable(): boolean {
-    return this.childModules().every((m) => m.batchable);
+  override get acceptsTaskBatch(): boolean {
+    return this.childModules().every((m) => m.acceptsTaskBatch);
   }
 }
 
@@ -209,7 +209,7 @@ export class MLP extends Module {
     return s.run('layers', x);
   }
 
-  override get batchable(): boolean {
-    return this.child('layers').batchable;
+  override get acceptsTaskBatch(): boolean {
+    return this.child('layers').acceptsTaskBatch;
   }
 }

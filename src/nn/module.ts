@@ -102,7 +102,7 @@ export abstract class Module {
    * True when forward also accepts task-batched parameters (a leading task axis on every
    * parameter, inputs [T, N, ...]), so a meta-batch runs as one batched computation.
    */
-  get batchable(): boolean {
+  get acceptsTaskBatch(): boolean {
     return false;
   }
 

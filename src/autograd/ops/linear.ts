@@ -18,13 +18,13 @@ export interface LinearOptions {
    * b is [..., out], one bias row per matrix of the batch (a task-batched layer's [T, out]),
    * rather than a tensor that broadcasts to the result by NumPy's rules. Default false.
    */
-  batchedBias?: boolean;
+  biasPerMatrix?: boolean;
 }
 
 /**
  * act(x · wᵀ + b): x [..., N, in], w [out, in] or batched [..., out, in], b broadcasting to the
  * result [..., N, out] (a bias [out], or one row per matrix as [..., 1, out], or as [..., out]
- * with batchedBias). Bias rows run in the GEMM's epilogue; other biases are a separate add.
+ * with biasPerMatrix). Bias rows run in the GEMM's epilogue; other biases are a separate add.
  * @example linear(ones([2, 3]), ones([4, 3]), tensor([0, 1, -5, 2]), { activation: 'relu' }) // [[3, 4, 0, 5], [3, 4, 0, 5]]
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, options: LinearOptions = {}): Tensor {
@@ -40,9 +40,9 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, options: L
   let rowPerMatrix = false; // b is [..., out]: its gradient sums over the rows here
   if (b !== null) {
     [bias] = coerce('linear', b, x);
-    rowPerMatrix = options.batchedBias ?? false;
+    rowPerMatrix = options.biasPerMatrix ?? false;
     if (rowPerMatrix && !sameShape(bias.shape, [...batch, n])) {
-      throw new ShapeError(`linear: batchedBias needs b of shape ${fmtShape([...batch, n])}, got ${fmtShape(bias.shape)}`);
+      throw new ShapeError(`linear: biasPerMatrix needs b of shape ${fmtShape([...batch, n])}, got ${fmtShape(bias.shape)}`);
     }
     const stride = rowPerMatrix ? (sizeOf(batch) === 1 ? 0 : n) : biasRowStride(bias, batch, n);
     if (stride === null) {
