@@ -53,6 +53,7 @@ export { CheckpointError } from './errors.ts';
 
 // envs
 export type { Batch, Task, TaskFamily } from './envs/task.ts';
+export { heldOutRng } from './envs/task.ts';
 export { Sinusoid, SinusoidTask } from './envs/sinusoid.ts';
 export type { SinusoidOptions } from './envs/sinusoid.ts';
 export { registerEnvironment, environment, environmentNames } from './envs/registry.ts';

@@ -110,6 +110,12 @@ export class Rng {
   }
 }
 
+/** rng itself when it is an Rng; otherwise an ArgumentError naming the op and the option. */
+export function expectRng(op: string, rng: unknown, what = 'rng'): Rng {
+  if (!(rng instanceof Rng)) throw new ArgumentError(`${op}: ${what} must be an Rng (e.g. new Rng(0)), got ${describe(rng)}`);
+  return rng;
+}
+
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }

@@ -18,7 +18,7 @@ const BAD_ARGUMENTS: (() => unknown[])[] = [
   () => [new BigInt64Array(2)], () => [[1e5, 1e5]], () => [[-1]], () => [() => 'not a tensor'],
   () => [t2(), 'x'], () => [t2(), NaN], () => [t2(), -1], () => [t2(), [-1]], () => [t2(), null], () => [t2(), {}],
   () => [t2(), 1e12], () => [t2(), 0, [2 ** 32]], () => [t2(), undefined, 'x'], () => [t2(), t2(), 'x'],
-  () => [tensor([[1, 2]]), [[1e9, 1e9], [1e9, 1e9]]], () => [[1e5, 1e5], new Rng(0)],
+  () => [tensor([[1, 2]]), [[1e9, 1e9], [1e9, 1e9]]], () => [[1e5, 1e5], new Rng(0)], () => [[2], 'x'], () => [[2], 0, 'x'],
 ];
 
 const ERROR_CLASSES = new Set(Object.entries(metagrad).filter(([, v]) => v === MetagradError || (typeof v === 'function' && v.prototype instanceof MetagradError)).map(([k]) => k));

@@ -2,7 +2,7 @@
 // Node saying which op made it. Creation functions live here too. Ops are attached as methods
 // in methods.ts so that this file imports no op (and no import cycle forms).
 import { ArgumentError, DTypeError, DisposedError, GradError, ShapeError, describe, expectNumber, expectOptions, fmtShape } from '../errors.ts';
-import { Rng } from '../rng.ts';
+import { Rng, expectRng } from '../rng.ts';
 import type { Arena, DType, FloatArray } from '../kernels/types.ts';
 import { permute } from '../kernels/js/strided.ts';
 import { checkShape, sizeOf } from './shape.ts';
@@ -274,24 +274,27 @@ interface CreateOptions {
 
 /** A tensor of shape filled with value. @example full([2, 3], 7) */
 export function full(shape: readonly number[], value: number, options: CreateOptions = {}): Tensor {
-  checkShape('full', shape);
-  options = expectOptions('full', options);
-  if (typeof value !== 'number') throw new ArgumentError(`full: value must be a number, got ${describe(value)}`);
-  const arr = allocateFor(checkDType('full', options.dtype), sizeOf(shape), options.requiresGrad);
+  return filled('full', shape, value, options);
+}
+
+/** full's work, its checks naming the public function that called it. */
+function filled(op: string, shape: readonly number[], value: number, options: CreateOptions): Tensor {
+  checkShape(op, shape);
+  options = expectOptions(op, options);
+  if (typeof value !== 'number') throw new ArgumentError(`${op}: value must be a number, got ${describe(value)}`);
+  const arr = allocateFor(checkDType(op, options.dtype), sizeOf(shape), options.requiresGrad);
   if (value !== 0) arr.fill(value);
   return new Tensor(arr, [...shape], options.requiresGrad ?? false);
 }
 
 /** @example zeros([2, 3]) */
 export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
-  checkShape('zeros', shape);
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 /** @example ones([3]) */
 export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
-  checkShape('ones', shape);
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /**
@@ -300,7 +303,7 @@ export function ones(shape: readonly number[], options: CreateOptions = {}): Ten
  */
 export function zerosLike(x: Tensor): Tensor {
   expectTensor('zerosLike', x);
-  return full(x.shape, 0, { dtype: x.dtype });
+  return filled('zerosLike', x.shape, 0, { dtype: x.dtype });
 }
 
 /**
@@ -309,7 +312,7 @@ export function zerosLike(x: Tensor): Tensor {
  */
 export function onesLike(x: Tensor): Tensor {
   expectTensor('onesLike', x);
-  return full(x.shape, 1, { dtype: x.dtype });
+  return filled('onesLike', x.shape, 1, { dtype: x.dtype });
 }
 
 /**
@@ -356,26 +359,24 @@ interface RandomOptions extends CreateOptions {
   rng?: Rng;
 }
 
+/** A tensor of `shape` filled by draw(rng), the options' rng or the default one. */
+function sampled(op: string, shape: readonly number[], options: RandomOptions, draw: (rng: Rng) => number): Tensor {
+  options = expectOptions(op, options);
+  const rng = options.rng === undefined ? defaultRng : expectRng(op, options.rng, 'options.rng');
+  const t = filled(op, shape, 0, options);
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = draw(rng);
+  return t;
+}
+
 /** Uniform [0, 1) samples. @example rand([2, 2], { rng: new Rng(1) }) */
 export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
-  checkShape('rand', shape);
-  options = expectOptions('rand', options);
-  if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new ArgumentError(`rand: options.rng must be an Rng, got ${describe(options.rng)}`);
-  const t = zeros(shape, options);
-  const rng = options.rng ?? defaultRng;
-  for (let i = 0; i < t.data.length; i++) t.data[i] = rng.uniform();
-  return t;
+  return sampled('rand', shape, options, (rng) => rng.uniform());
 }
 
 /** Standard normal samples. @example randn([3], { rng: new Rng(1), dtype: 'float64' }) */
 export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
-  checkShape('randn', shape);
-  options = expectOptions('randn', options);
-  if (options.rng !== undefined && !(options.rng instanceof Rng)) throw new ArgumentError(`randn: options.rng must be an Rng, got ${describe(options.rng)}`);
-  const t = zeros(shape, options);
-  const rng = options.rng ?? defaultRng;
-  for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal();
-  return t;
+  return sampled('randn', shape, options, (rng) => rng.normal());
 }
 
 /** Numbers (and tensors) accepted where an op takes a tensor operand. */
@@ -385,10 +386,15 @@ export type TensorLike = Tensor | number;
  * A number becomes a 0-d tensor of `like`'s dtype; a tensor passes through.
  * @example asTensor(2, 'float64').dtype // 'float64'
  */
-export function asTensor(x: TensorLike, like: Tensor | DType = 'float32', op = 'asTensor'): Tensor {
+export function asTensor(x: TensorLike, like: Tensor | DType = 'float32'): Tensor {
+  return toTensor('asTensor', x, like);
+}
+
+/** asTensor for an op's operand: errors name the op. */
+export function toTensor(op: string, x: TensorLike, like: Tensor | DType): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number') throw new ArgumentError(`${op}: expected a Tensor or a number, got ${describe(x)}`);
-  const dtype = typeof like === 'string' ? like : like.dtype;
+  const dtype = like instanceof Tensor ? like.dtype : checkDType(op, like);
   const arr = allocate(dtype, 1);
   arr[0] = x;
   return new Tensor(arr, []);
@@ -396,7 +402,7 @@ export function asTensor(x: TensorLike, like: Tensor | DType = 'float32', op = '
 
 /** x itself when it is a Tensor; otherwise an ArgumentError naming the op and what came instead. */
 export function expectTensor(op: string, x: unknown, what = 'x'): Tensor {
-  if (!(x instanceof Tensor)) throw new ArgumentError(`${op}: ${what} must be a Tensor, got ${describe(x)}`);
+  if (!(x instanceof Tensor)) notATensor(op, x, what);
   return x;
 }
 

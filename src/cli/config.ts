@@ -3,10 +3,12 @@
 import { ArgumentError } from '../errors.ts';
 import { environment, environmentNames } from '../envs/registry.ts';
 import { learnerEntry, learnerNames } from '../meta/registry.ts';
-import { RUN_OPTIONS, checkedRunConfig, runConfig, type RunConfig } from '../meta/run-config.ts';
+import { RUN_OPTIONS, runConfig, type RunConfig } from '../meta/run-config.ts';
 import { optionsHelp, type OptionSpec } from '../options.ts';
 import { UsageError } from './io.ts';
 
+// config.json, checked: a CheckpointError names the file and the field
+export { checkedRunConfig as configFromJson } from '../meta/run-config.ts';
 export { allTrainingOptions, configJson, entryOptions, parameterCount, MAX_PARAMETERS, type RunConfig } from '../meta/run-config.ts';
 
 /** The help lines of the options every run has. */
@@ -40,9 +42,4 @@ export function trainConfig(values: Record<string, unknown>): RunConfig {
     if (e instanceof ArgumentError) throw new UsageError(e.message);
     throw e;
   }
-}
-
-/** config.json, checked: a CheckpointError names the file and the field. */
-export function configFromJson(raw: unknown, path: string): RunConfig {
-  return checkedRunConfig(raw, path);
 }

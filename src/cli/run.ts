@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { Rng } from '../rng.ts';
 import { setReproducible } from '../kernels/backend.ts';
 import { Adam } from '../nn/optim.ts';
-import type { TaskFamily } from '../envs/task.ts';
+import { heldOutRng, type TaskFamily } from '../envs/task.ts';
 import type { Learner } from '../meta/learner.ts';
 import { evaluate, type EvalResult } from '../meta/metrics.ts';
 import { metaTrain } from '../meta/train.ts';
@@ -122,7 +122,7 @@ function trainWith(c: RunConfig, learner: Learner, single: Learner, family: Task
 
 /** Held-out tasks come from their own seed stream, never from the training one. */
 export function heldOut(family: TaskFamily, n: number, seed: number) {
-  const rng = new Rng(seed * 7919 + 104729);
+  const rng = heldOutRng(seed);
   return { tasks: family.sample(rng, n), rng };
 }
 

@@ -4,9 +4,9 @@
 import { noGrad } from '../autograd/tape.ts';
 import { tensor } from '../autograd/tensor.ts';
 import { linePlot } from '../plot.ts';
-import { Rng } from '../rng.ts';
 import type { EnvironmentEntry } from './registry.ts';
 import { Sinusoid, type SinusoidTask } from './sinusoid.ts';
+import { heldOutRng } from './task.ts';
 
 export const sinusoidEntry: EnvironmentEntry = {
   name: 'sinusoid',
@@ -14,8 +14,7 @@ export const sinusoidEntry: EnvironmentEntry = {
   options: [],
   create: () => new Sinusoid(),
   plots(family, learner, o) {
-    // held-out tasks from their own seed stream, never the training one
-    const rng = new Rng((o.seed + 1) * 7919 + 104729);
+    const rng = heldOutRng(o.seed + 1); // a stream of its own, apart from eval's
     const tasks = family.sample(rng, 3) as SinusoidTask[];
     const grid = Array.from({ length: 101 }, (_, i) => -5 + i / 10);
     const x = tensor(grid, { shape: [grid.length, 1] });

@@ -1,7 +1,8 @@
 // The task-family interface every meta-learner, sampler and environment plugs into. A task has
 // an identifier vector in a documented box, so a sampler (prioritized buffer, CVaR filter, CEM,
 // flow adversary) can reshape the task distribution by choosing ids.
-import type { Rng } from '../rng.ts';
+import { expectNumber } from '../errors.ts';
+import { Rng } from '../rng.ts';
 import type { Tensor } from '../autograd/tensor.ts';
 
 /** Inputs and targets for one task: x [n, inputSize], y [n, outputSize]. */
@@ -31,6 +32,16 @@ export interface TaskFamily {
   sample(rng: Rng, n: number): Task[];
   /** The task with this identifier (ids outside the box are allowed: distribution shift). */
   task(id: readonly number[]): Task;
+}
+
+/**
+ * The stream held-out tasks come from, for evaluation seed `seed`: a generator of its own, never
+ * the training one (which is seeded seed + 1).
+ * @example heldOutRng(0).uniform() // the same number in every evaluation with seed 0
+ */
+export function heldOutRng(seed: number): Rng {
+  expectNumber('heldOutRng', 'seed', seed, { integer: true });
+  return new Rng(seed * 7919 + 104729);
 }
 
 /** Uniform ids in a box: the default task distribution. */

@@ -1,7 +1,7 @@
 // Tail-aware metrics of a task distribution: mean, standard error, CVaR at alpha (the mean of
 // the worst alpha fraction of tasks: the highest losses) and the worst case.
 import { ArgumentError, MetagradError, describe, expectNumber, expectOptions } from '../errors.ts';
-import { Rng } from '../rng.ts';
+import { expectRng, type Rng } from '../rng.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { tidy } from '../autograd/tidy.ts';
 import type { TaskFamily, Task } from '../envs/task.ts';
@@ -81,7 +81,7 @@ export function evaluate(learner: Learner, family: TaskFamily, options: EvalOpti
   const steps = expectNumber('evaluate', 'steps', options.steps, { integer: true, min: 0 });
   const alpha = expectNumber('evaluate', 'alpha', options.alpha ?? 0.1, { min: 0, above: true, max: 1 });
   const querySize = expectNumber('evaluate', 'querySize', options.querySize ?? 100, { integer: true, min: 1 });
-  if (!(rng instanceof Rng)) throw new ArgumentError(`evaluate: rng must be an Rng (e.g. new Rng(0)), got ${describe(rng)}`);
+  expectRng('evaluate', rng);
   const loss = lossFn(family.loss);
   const perTask: number[][] = Array.from({ length: steps + 1 }, () => []);
   const theta = learner.model.paramMap();

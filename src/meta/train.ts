@@ -1,7 +1,7 @@
 // The outer loop: sample a meta-batch of tasks, ask the learner for the meta-gradient, step the
 // outer optimizer. Deterministic given the rng.
 import { ArgumentError, DivergedError, describe, expectOptions } from '../errors.ts';
-import { Rng } from '../rng.ts';
+import { expectRng, type Rng } from '../rng.ts';
 import type { TaskFamily } from '../envs/task.ts';
 import type { Tensor } from '../autograd/tensor.ts';
 import type { Learner, TaskData } from './learner.ts';
@@ -43,7 +43,7 @@ export function metaTrain(o: MetaTrainOptions): number[] {
   if (!o.learner || typeof o.learner.metaGradient !== 'function') throw new ArgumentError(`metaTrain: learner must be a Learner, got ${describe(o.learner)}`);
   if (!o.family || typeof o.family.sample !== 'function') throw new ArgumentError(`metaTrain: family must be a TaskFamily, got ${describe(o.family)}`);
   if (!o.optimizer || typeof o.optimizer.step !== 'function') throw new ArgumentError(`metaTrain: optimizer must have step(grads), got ${describe(o.optimizer)}`);
-  if (!(o.rng instanceof Rng)) throw new ArgumentError(`metaTrain: rng must be an Rng (e.g. new Rng(0)), got ${describe(o.rng)}`);
+  expectRng('metaTrain', o.rng);
   const start = o.startStep ?? 0;
   if (!Number.isInteger(start) || start < 0 || start > o.metaSteps) throw new ArgumentError(`metaTrain: startStep must be an integer from 0 to metaSteps (${o.metaSteps}), got ${describe(start)}`);
   const stopOnNonFinite = o.stopOnNonFinite ?? true;

@@ -1,7 +1,7 @@
 // Seeded initializers (same seed, same weights). Fans follow PyTorch: for a weight of shape
 // [out, in, ...kernel], fanIn = in * prod(kernel), fanOut = out * prod(kernel).
 import { ArgumentError, MetagradError, describe } from '../errors.ts';
-import { Rng } from '../rng.ts';
+import { expectRng, type Rng } from '../rng.ts';
 import { Tensor, allocatePersistent, type DType } from '../autograd/tensor.ts';
 import { checkShape, sizeOf } from '../autograd/shape.ts';
 
@@ -10,7 +10,7 @@ export type InitName = 'uniform' | 'xavierUniform' | 'xavierNormal' | 'kaimingUn
 /** The arguments every initializer shares, checked in its name. */
 function checkInit(op: string, shape: readonly number[], rng: Rng, dtype: DType): void {
   checkShape(op, shape);
-  if (!(rng instanceof Rng)) throw new ArgumentError(`${op}: rng must be an Rng (e.g. new Rng(0)), got ${describe(rng)}`);
+  expectRng(op, rng);
   if (dtype !== 'float32' && dtype !== 'float64') throw new ArgumentError(`${op}: dtype must be 'float32' or 'float64', got ${describe(dtype)}`);
 }
 

@@ -1,7 +1,7 @@
 // Layers: Linear, Conv1d, Conv2d, activations, Flatten, Sequential, MLP. Weights use PyTorch's
 // layouts ([out, in], [out, in, k...]) so safetensors checkpoints map one to one.
 import { ArgumentError, MetagradError, describe, expectNumber, expectOptions } from '../errors.ts';
-import { Rng } from '../rng.ts';
+import { Rng, expectRng } from '../rng.ts';
 import type { DType, Tensor } from '../autograd/tensor.ts';
 import { relu, sigmoid, tanh } from '../autograd/ops/elementwise.ts';
 import { linear } from '../autograd/ops/linear.ts';
@@ -26,7 +26,7 @@ function checkSizes(layer: string, sizes: Record<string, unknown>): void {
 
 function initParams(layer: string, shape: number[], bias: boolean, o: LayerOptions): [Tensor, Tensor | null] {
   checkShape(layer, shape);
-  if (o.rng !== undefined && !(o.rng instanceof Rng)) throw new ArgumentError(`layer options: rng must be an Rng, got ${describe(o.rng)}`);
+  if (o.rng !== undefined) expectRng(layer, o.rng, 'options.rng');
   const rng = o.rng ?? new Rng(0);
   const dtype = o.dtype ?? 'float32';
   const w = initWeight(o.init ?? 'default', shape, rng, dtype);

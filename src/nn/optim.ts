@@ -172,8 +172,5 @@ export class AdamW extends Adam {
 }
 
 function checkRate(op: string, name: string, v: number, below = Infinity): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v >= below) {
-    throw new MetagradError(`${op}: ${name} must be a finite number >= 0${below < Infinity ? ` and < ${below}` : ''}, got ${v}`);
-  }
-  return v;
+  return expectNumber(op, name, v, below < Infinity ? { min: 0, max: below, below: true } : { min: 0 });
 }

@@ -8,12 +8,12 @@ import { Bin, Un } from '../../kernels/opcodes.ts';
 import { kernels } from '../../kernels/backend.ts';
 import { broadcastShapes, sameShape, sizeOf } from '../shape.ts';
 import { record } from '../tape.ts';
-import { Tensor, allocate, asTensor, type TensorLike, notATensor } from '../tensor.ts';
+import { Tensor, allocate, toTensor, type TensorLike, notATensor } from '../tensor.ts';
 
 /** Both operands as tensors of one dtype; a number takes the other operand's dtype. */
 export function coerce(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
-  const ta = asTensor(a, b instanceof Tensor ? b : 'float32', op);
-  const tb = asTensor(b, ta, op);
+  const ta = toTensor(op, a, b instanceof Tensor ? b : 'float32');
+  const tb = toTensor(op, b, ta);
   if (ta.dtype !== tb.dtype) {
     throw new DTypeError(`${op}: dtype mismatch, ${ta.dtype} ${fmtShape(ta.shape)} and ${tb.dtype} ${fmtShape(tb.shape)}; convert one with .to()`);
   }
