@@ -4,6 +4,7 @@
 import { ArgumentError, DTypeError, DisposedError, GradError, ShapeError, describe, expectNumber, expectOptions, fmtShape } from '../errors.ts';
 import { Rng, expectRng } from '../rng.ts';
 import type { Arena, DType, FloatArray } from '../kernels/types.ts';
+import { carve } from '../kernels/bump.ts';
 import { permute } from '../kernels/js/strided.ts';
 import { checkShape, sizeOf } from './shape.ts';
 import type { Node } from './tape.ts';
@@ -149,24 +150,22 @@ export class Tensor {
 const SLAB_BYTES = 1 << 16;
 const CARVE_MAX_BYTES = 1 << 14;
 const CARVE_MIN_BYTES = 64;
-let slab = new ArrayBuffer(SLAB_BYTES);
-let slabOffset = 0;
+const newSlab = () => ({ buffer: new ArrayBuffer(SLAB_BYTES), top: 0, end: SLAB_BYTES });
+let slab = newSlab();
 
 /**
  * Zeroed memory that no tidy() will reclaim: parameters, optimizer moments, running
  * statistics — anything kept as a raw array rather than inside a Tensor.
  */
 export function allocatePersistent(dtype: DType, n: number): FloatArray {
-  const width = dtype === 'float64' ? 8 : 4;
-  const bytes = n * width;
+  const bytes = n * (dtype === 'float64' ? 8 : 4);
   if (bytes <= CARVE_MIN_BYTES || bytes > CARVE_MAX_BYTES) return dtype === 'float64' ? new Float64Array(n) : new Float32Array(n);
-  if (slabOffset + bytes > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabOffset = 0;
+  let at = carve(slab, bytes);
+  if (at < 0) {
+    slab = newSlab();
+    at = carve(slab, bytes);
   }
-  const view = dtype === 'float64' ? new Float64Array(slab, slabOffset, n) : new Float32Array(slab, slabOffset, n);
-  slabOffset += (bytes + 15) & ~15; // keep every view 16-byte aligned (8 suffices for Float64Array)
-  return view;
+  return dtype === 'float64' ? new Float64Array(slab.buffer, at, n) : new Float32Array(slab.buffer, at, n);
 }
 
 /**
@@ -186,9 +185,8 @@ export function allocate(dtype: DType, n: number, zeroed = true): FloatArray {
   const arena = tidyLog.arena;
   if (arena !== null) {
     const bytes = n * (dtype === 'float64' ? 8 : 4);
-    const at = arena.top;
-    if (at + bytes <= arena.end) {
-      arena.top = at + ((bytes + 15) & ~15);
+    const at = carve(arena, bytes);
+    if (at >= 0) {
       const view = dtype === 'float64' ? new Float64Array(arena.buffer, at, n) : new Float32Array(arena.buffer, at, n);
       if (zeroed) view.fill(0); // the arena is reused: earlier tidies left values here
       return view;

@@ -10,6 +10,8 @@ import { ArgumentError, BackendError, describe } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
 import { gemmEpilogue } from './js/gemm.ts';
 import type { GemmArgs, Kernels } from './types.ts';
+import { carve } from './bump.ts';
+import { LinearMemory } from './linear-memory.ts';
 import { backendKernels, isReproducible } from './backend.ts';
 import { decodeBase64 } from './base64.ts';
 import { CONTROL_WORDS, announceFailure, awaitDone, awaitReadyAsync, post, serve, type HandoffTiming } from './handoff.ts';
@@ -63,8 +65,6 @@ const CALLER: HandoffTiming = { spinMs: 0.5, timeoutMs: 60_000 };
 const CTL_BYTES = 128;
 const CTL_BASE = 4096; // edge tiles below: thread i's at 128 * i
 const ARENA_BASE = 8192;
-const PAGE = 65536;
-const align16 = (x: number) => (x + 15) & ~15;
 
 /** The shared-memory kernel build this runtime validates (relaxed SIMD first), or null. */
 export function threadsBuild(): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } | null {
@@ -143,11 +143,7 @@ export async function threadedKernels(options: ThreadOptions): Promise<ThreadedK
       ? `threadedKernels: worker ${started.index + 1} could not instantiate the kernels`
       : `threadedKernels: worker ${started.index + 1} did not start within ${startTimeoutMs} ms (does spawn() run a script that calls startGemmWorker?)`);
   }
-  let heap = new Float32Array(memory.buffer);
-  const ensure = (bytesNeeded: number) => {
-    if (memory.buffer.byteLength < bytesNeeded) memory.grow(Math.ceil((bytesNeeded - memory.buffer.byteLength) / PAGE));
-    if (heap.buffer !== memory.buffer || heap.length * 4 !== memory.buffer.byteLength) heap = new Float32Array(memory.buffer);
-  };
+  const mem = new LinearMemory(memory);
   let live = workers.length;
 
   function gemm(args: GemmArgs): void {
@@ -158,20 +154,21 @@ export async function threadedKernels(options: ThreadOptions): Promise<ThreadedK
     }
     const parts = batch * m * n * k < minMacs || live === 0 ? 1 : Math.min(live + 1, Math.ceil(n / 8));
     const share = Math.ceil(Math.ceil(n / 8) / parts) * 8; // columns per thread, a multiple of 8
-    const aOff = ARENA_BASE;
-    const bOff = aOff + align16(a.length * 4);
-    const cOff = bOff + align16(b.length * 4);
     const packA = ex.packABytes();
     const packB = ex.packBBytes(share);
-    let top = cOff + align16(c.length * 4);
+    // Operands, then each thread's packing scratch, carved from ARENA_BASE up (grown to fit).
+    const region = { top: ARENA_BASE, end: Infinity };
+    const aOff = carve(region, a.length * 4);
+    const bOff = carve(region, b.length * 4);
+    const cOff = carve(region, c.length * 4);
     const packs: [number, number][] = [];
     for (let t = 0; t < parts; t++) {
-      packs.push([top, top + packA]);
-      top += packA + align16(packB);
+      const at = carve(region, packA + packB);
+      packs.push([at, at + packA]);
     }
-    ensure(top);
-    heap.set(a, aOff >> 2);
-    heap.set(b, bOff >> 2);
+    mem.ensureBytes(region.top);
+    mem.heap.set(a, aOff >> 2);
+    mem.heap.set(b, bOff >> 2);
     const call = [batch, args.transA ? 1 : 0, args.transB ? 1 : 0, m, n, k, aOff, args.strideA, bOff, args.strideB, cOff];
     for (let t = 1; t < parts; t++) {
       const ctl = ctls[t - 1];
@@ -184,7 +181,7 @@ export async function threadedKernels(options: ThreadOptions): Promise<ThreadedK
     for (let t = 1; t < parts; t++) {
       awaitDone(ctls[t - 1], CALLER, () => new BackendError(`threadedKernels: worker ${t} has not finished its share of a ${m}x${k}·${k}x${n} product in ${CALLER.timeoutMs / 1000} s (did it exit?)`));
     }
-    c.set(heap.subarray(cOff >> 2, (cOff >> 2) + c.length));
+    c.set(mem.heap.subarray(cOff >> 2, (cOff >> 2) + c.length));
     gemmEpilogue(args);
   }
 

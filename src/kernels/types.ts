@@ -2,6 +2,8 @@
 // WASM SIMD, WASM scalar) provides every kernel; src/kernels/backend.ts picks the active one.
 // Kernels work on dense row-major typed arrays and never allocate tensors.
 
+import type { BumpRegion } from './bump.ts';
+
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
 export type BackendName = 'wasm-simd' | 'wasm' | 'js';
@@ -54,10 +56,8 @@ export interface ConvGeometry {
  * in place; `overflowBytes` counts what did not fit (it went to ordinary memory), so the next
  * region can be larger.
  */
-export interface Arena {
+export interface Arena extends BumpRegion {
   readonly buffer: ArrayBuffer;
-  top: number;
-  readonly end: number;
   overflowBytes: number;
 }
 

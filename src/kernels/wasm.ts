@@ -1,11 +1,16 @@
-// WASM backends: load a compiled AssemblyScript module (SIMD or scalar build), keep one scratch
-// arena in its linear memory, copy operands in, call the kernel, copy the result out.
-// Float64 and products below WASM_MIN_MACS run on the JS twin: a copy costs more than they do.
+// WASM backends: a compiled AssemblyScript module (SIMD or scalar build) as Kernels. Each
+// wrapper stages its operands (wasm-arena.ts), calls the kernel, copies the result out; float64,
+// patterns the kernels do not take and sizes below the thresholds run on the JS twin.
 import { BackendError } from '../errors.ts';
 import { jsKernels } from './js/index.ts';
 import { broadcastStrides, coalesce, stridesOf } from './js/strided.ts';
 import { Red } from './opcodes.ts';
-import type { Arena, ConvGeometry, FloatArray, GemmArgs, Kernels } from './types.ts';
+import type { ConvGeometry, FloatArray, GemmArgs, Kernels } from './types.ts';
+import { align16 } from './bump.ts';
+import { LinearMemory } from './linear-memory.ts';
+import { wasmArena, type ArenaReserve } from './wasm-arena.ts';
+
+export type { ArenaReserve } from './wasm-arena.ts';
 
 /**
  * Multiply-adds below which a product runs on the JS twin. `npm run bench -- --suite crossover`
@@ -44,10 +49,6 @@ interface KernelExports {
   simdLevel(): number;
 }
 
-const EDGE_TILE_BYTES = 128; // the kernel's scratch tile at address 0
-const PAGE = 65536;
-const align16 = (x: number) => (x + 15) & ~15;
-
 /**
  * Strided operand patterns over `shape` merged (coalesce) and padded to exactly three axes, or
  * null when they need more than three, or (innerUnit) an operand's inner stride is not 0 or 1.
@@ -63,13 +64,36 @@ function threeAxes(shape: readonly number[], strides: number[][], innerUnit: boo
   return c;
 }
 
-/**
- * First sizes of the memory lent to tidy(): the arena for tensors (32 MiB) and the staging area
- * below it (4 MiB). Untouched pages cost no RAM; each grows after a tidy that outgrew it.
- */
-export interface ArenaReserve {
-  arenaBytes?: number;
-  stagingBytes?: number;
+const REQUIRED_EXPORTS = ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3',
+  'f32_im2col', 'f32_col2im', 'f32_axpy', 'f32_bias_act', 'f32_binary_supports', 'f32_unary_supports'] as const;
+
+/** The module's exports, checked to be a metagrad kernel module's, and its SIMD level. */
+function kernelExports(instance: WebAssembly.Instance): { ex: KernelExports; level: number } {
+  const ex = instance.exports as unknown as KernelExports;
+  for (const name of REQUIRED_EXPORTS) {
+    if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
+  }
+  // (modules built before the rename call it hasSimd: bench:ab instantiates older revisions)
+  const simdLevel = ex.simdLevel ?? (ex as unknown as { hasSimd?: () => number }).hasSimd;
+  if (!simdLevel) throw new BackendError('initWasm: the module lacks the export "simdLevel"; is it a metagrad kernel module?');
+  return { ex, level: simdLevel() }; // 2 relaxed SIMD, 1 SIMD, 0 scalar
+}
+
+/** What each kernel of a build is called, so a benchmark row or a search names the real loop. */
+function kernelNames(level: number): Kernels['kernelNames'] {
+  const simd = level >= 1;
+  const gemm = level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm';
+  return {
+    gemm,
+    im2col: 'f32_im2col_wasm',
+    col2im: 'f32_col2im_wasm',
+    axpy: simd ? 'f32_axpy_wasmsimd' : 'f32_axpy_wasm',
+    conv2dForward: `f32_im2col_wasm + ${gemm}`,
+    binary: simd ? 'f32_binary_wasmsimd' : 'f32_binary_wasm',
+    unary: simd ? 'f32_unary_wasmsimd' : 'f32_unary_wasm',
+    reduce: simd ? 'f32_sum3_wasmsimd' : 'f32_sum3_wasm',
+    broadcast: 'f32_broadcast3_wasm',
+  };
 }
 
 /**
@@ -79,105 +103,16 @@ export interface ArenaReserve {
  */
 export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_MACS, minElements = WASM_MIN_ELEMENTS,
   reserve: ArenaReserve = {}): Kernels {
-  const ex = instance.exports as unknown as KernelExports;
-  for (const name of ['memory', 'f32_gemm', 'packABytes', 'packBBytes', 'f32_binary', 'f32_unary', 'f32_sum3', 'f32_broadcast3', 'f32_im2col', 'f32_col2im', 'f32_axpy', 'f32_bias_act'] as const) {
-    if (!(name in ex)) throw new BackendError(`initWasm: the module lacks the export "${name}"; is it a metagrad kernel module?`);
-  }
-  // (modules built before the rename call it hasSimd: bench:ab instantiates older revisions)
-  const simdLevel = ex.simdLevel ?? (ex as unknown as { hasSimd?: () => number }).hasSimd;
-  if (!simdLevel) throw new BackendError('initWasm: the module lacks the export "simdLevel"; is it a metagrad kernel module?');
-  const level = simdLevel(); // 2 relaxed SIMD, 1 SIMD, 0 scalar
-  const simd = level >= 1;
-  const memory = ex.memory;
+  const { ex, level } = kernelExports(instance);
   const packA = ex.packABytes();
-  let heap = new Float32Array(memory.buffer);
-  let buffer = memory.buffer; // cached: only ensureBytes grows the memory (the getter is a runtime call)
+  const mem = new LinearMemory(ex.memory);
+  const { openArena, closeArena, stage, copyOut } = wasmArena(mem, reserve);
 
-  function ensureBytes(bytes: number): void {
-    if (buffer.byteLength >= bytes) return;
-    memory.grow(Math.ceil((bytes - buffer.byteLength) / PAGE));
-    buffer = memory.buffer;
-    heap = new Float32Array(buffer); // grow detaches views
-  }
-
-  // tidy()'s arena is lent from this memory: [arenaBegin, end of memory) while a tidy runs.
-  // Tensors there are read and written in place. Staging (operands from ordinary memory, the
-  // packing scratch) goes below arenaBegin, or above the arena's top; memory never grows while
-  // the arena is lent (growing would detach every tensor's view), so a call that fits in
-  // neither runs on the JS twin, and the next arena leaves room for it.
-  let lent: Arena | null = null;
-  let arenaBegin = 0;
-  let stagingReserve = reserve.stagingBytes ?? 1 << 22;
-  let arenaReserve = reserve.arenaBytes ?? 1 << 25;
-  let stagingDemand = 0;
-
-  function openArena(): Arena | null {
-    arenaBegin = Math.ceil((EDGE_TILE_BYTES + stagingReserve) / PAGE) * PAGE;
-    try {
-      ensureBytes(arenaBegin + arenaReserve);
-    } catch {
-      return null; // the runtime cannot grow this memory so far: tidy uses ordinary memory
-    }
-    lent = { buffer, top: arenaBegin, end: buffer.byteLength, overflowBytes: 0 };
-    return lent;
-  }
-
-  function closeArena(arena: Arena): void {
-    if (arena.overflowBytes > 0) arenaReserve = Math.max(2 * arenaReserve, arenaReserve + arena.overflowBytes);
-    if (stagingDemand > stagingReserve) stagingReserve = stagingDemand;
-    lent = null;
-  }
-
-  const resident = (a: FloatArray) => a.buffer === buffer;
+  const resident = (a: FloatArray) => mem.holds(a);
   // Below minElements an op runs on the JS twin, since copying in and out costs more than the
   // loop; operands already in this memory (a tidy's tensors) copy nothing, so they stay here.
   const small = (n: number, x: FloatArray, y: FloatArray, z?: FloatArray) =>
     n < minElements && !(resident(x) && resident(y) && (z === undefined || resident(z)));
-
-  /**
-   * Places one kernel call's operands: an input or output already in this memory (a tidy()
-   * tensor) is used where it is; the others get room in the staging area (inputs copied in),
-   * followed by `scratchBytes`. Returns the byte offsets of the inputs, the outputs and the
-   * scratch, or null when the call must run on the JS twin (see above).
-   */
-  function stage(inputs: readonly Float32Array[], outputs: readonly Float32Array[], scratchBytes = 0): number[] | null {
-    let need = scratchBytes;
-    for (const a of inputs) if (!resident(a)) need += align16(a.length * 4);
-    for (const a of outputs) if (!resident(a)) need += align16(a.length * 4);
-    let at = EDGE_TILE_BYTES;
-    if (lent === null) {
-      ensureBytes(at + need);
-    } else if (at + need > arenaBegin) {
-      stagingDemand = Math.max(stagingDemand, at + need);
-      at = align16(lent.top);
-      if (at + need > buffer.byteLength) return null;
-    }
-    const offsets: number[] = [];
-    for (const a of inputs) {
-      if (resident(a)) {
-        offsets.push(a.byteOffset);
-      } else {
-        offsets.push(at);
-        heap.set(a, at >> 2);
-        at += align16(a.length * 4);
-      }
-    }
-    for (const a of outputs) {
-      if (resident(a)) {
-        offsets.push(a.byteOffset);
-      } else {
-        offsets.push(at);
-        at += align16(a.length * 4);
-      }
-    }
-    offsets.push(at);
-    return offsets;
-  }
-
-  /** Copies a staged output at byte offset `at` back into `dst` (nothing when it was in place). */
-  function copyOut(at: number, dst: FloatArray): void {
-    if (!resident(dst)) dst.set(heap.subarray(at >> 2, (at >> 2) + dst.length));
-  }
 
   // Each wrapper decides in one expression whether the call runs here (f32, a kernel for it, big
   // enough or already resident, a pattern the kernel takes, room to stage) and otherwise hands
@@ -237,7 +172,7 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
     if (at === null || axes === null) return jsKernels.reduce(code, x, shape, reduced, out);
     const [xOff, oOff] = at;
     const { dims, strides: [, os] } = axes;
-    heap.fill(0, oOff >> 2, (oOff >> 2) + out.length);
+    mem.heap.fill(0, oOff >> 2, (oOff >> 2) + out.length);
     ex.f32_sum3(xOff, oOff, dims[0], dims[1], dims[2], os[0], os[1], os[2]);
     copyOut(oOff, out);
   }
@@ -298,18 +233,8 @@ export function wasmKernels(instance: WebAssembly.Instance, minMacs = WASM_MIN_M
   }
 
   return {
-    name: simd ? 'wasm-simd' : 'wasm',
-    kernelNames: {
-      gemm: level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm',
-      im2col: 'f32_im2col_wasm',
-      col2im: 'f32_col2im_wasm',
-      axpy: simd ? 'f32_axpy_wasmsimd' : 'f32_axpy_wasm',
-      conv2dForward: `f32_im2col_wasm + ${level === 2 ? 'f32_gemm_4x8_wasmrelaxedsimd' : simd ? 'f32_gemm_4x8_wasmsimd' : 'f32_gemm_4x4_wasm'}`,
-      binary: simd ? 'f32_binary_wasmsimd' : 'f32_binary_wasm',
-      unary: simd ? 'f32_unary_wasmsimd' : 'f32_unary_wasm',
-      reduce: simd ? 'f32_sum3_wasmsimd' : 'f32_sum3_wasm',
-      broadcast: 'f32_broadcast3_wasm',
-    },
+    name: level >= 1 ? 'wasm-simd' : 'wasm',
+    kernelNames: kernelNames(level),
     gemm,
     im2col,
     col2im,
