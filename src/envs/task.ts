@@ -24,6 +24,8 @@ export interface TaskFamily {
   readonly idNames: readonly string[];
   readonly idLow: readonly number[];
   readonly idHigh: readonly number[];
+  /** For one-sided coordinates (idHigh Infinity): the mean of their exponential distribution. */
+  readonly idMean?: readonly (number | undefined)[];
   readonly inputSize: number;
   readonly outputSize: number;
   /** The loss a learner uses on this family's batches. */
@@ -32,6 +34,10 @@ export interface TaskFamily {
   sample(rng: Rng, n: number): Task[];
   /** The task with this identifier (ids outside the box are allowed: distribution shift). */
   task(id: readonly number[]): Task;
+  /** Discrete groups of tasks (for group DRO and worst-group metrics): how many there are. */
+  readonly groupCount?: number;
+  /** The group (0 .. groupCount-1) of the task with this identifier. */
+  groupOf?(id: readonly number[]): number;
 }
 
 /**

@@ -16,9 +16,18 @@ export interface TaskData {
   query: Batch;
 }
 
+/**
+ * How a meta-batch's per-task query losses (a [T] tensor, on the tape) become the scalar the
+ * outer step minimises; the default is their mean. CVaR-ML and group DRO weigh tasks through
+ * it, and the weighting is differentiated through.
+ */
+export type TaskObjective = (taskLosses: Tensor) => Tensor;
+
 export interface MetaGradient {
   /** Mean query loss over the meta-batch (after adaptation, for adapting learners). */
   loss: number;
+  /** The objective's value, when an objective other than the mean was given. */
+  objective?: number;
   /** One gradient per metaParameters() entry. */
   grads: Tensor[];
   /** Query loss of each task, for samplers and tail metrics. */
@@ -37,14 +46,38 @@ export interface Learner {
   metaParameters(): Tensor[];
   /** Parameters after `steps` inner gradient steps on the support batch. */
   adapt(params: ParamMap, support: Batch, steps: number, options?: AdaptOptions): ParamMap;
-  /** Loss and meta-gradient for one outer step over a meta-batch of tasks. */
-  metaGradient(tasks: readonly TaskData[]): MetaGradient;
+  /** Loss and meta-gradient for one outer step over a meta-batch of tasks (of `objective`, default the mean loss). */
+  metaGradient(tasks: readonly TaskData[], objective?: TaskObjective): MetaGradient;
   /** Called after the outer optimizer stepped (RMAML's inner-rate rule uses it). */
   afterStep?(): void;
   /** Learned or adjusted state beyond the model's parameters (inner rates), for checkpoints. */
   extraState?(): Record<string, Tensor>;
   /** True when a meta-step needs every task on one thread (parallelTasks refuses it then). */
   readonly needsWholeBatch?: boolean;
+}
+
+/**
+ * The weight of each task in an objective at these losses: d objective / d L_i (1/T each for
+ * the mean). For learners whose outer step is not a gradient of the losses (Reptile), which
+ * weigh each task's own update by it.
+ * @example taskWeights((l) => sum(l), [3, 1]) // [1, 1]
+ */
+export function taskWeights(objective: TaskObjective, losses: readonly number[]): number[] {
+  if (typeof objective !== 'function') throw new ArgumentError(`taskWeights: objective must be a function of the task losses, got ${describe(objective)}`);
+  if (!Array.isArray(losses) || losses.length === 0 || losses.some((l) => typeof l !== 'number')) throw new ArgumentError(`taskWeights: losses must be a non-empty array of numbers, got ${describe(losses)}`);
+  const leaf = new Tensor(Float64Array.from(losses), [losses.length]).requiresGrad_();
+  const value = objective(leaf);
+  if (!(value instanceof Tensor) || value.size !== 1) throw new ArgumentError(`taskWeights: the objective must return a scalar tensor, got ${describe(value)}`);
+  const [g] = grad(value, [leaf], { allowUnused: true });
+  return Array.from(g.data);
+}
+
+/** The objective at a [T] tensor of task losses, checked to be a scalar tensor; errors name `op`. */
+export function applyObjective(taskLosses: Tensor, objective: TaskObjective, op: string): Tensor {
+  if (typeof objective !== 'function') throw new ArgumentError(`${op}: objective must be a function of the task losses, got ${describe(objective)}`);
+  const value = objective(taskLosses);
+  if (!(value instanceof Tensor) || value.size !== 1) throw new ArgumentError(`${op}: the objective must return a scalar tensor, got ${describe(value)}`);
+  return value;
 }
 
 /** Support and query together (Reptile and the pretrain baseline train on all of a task's data). */

@@ -12,7 +12,7 @@ import { stack } from '../autograd/ops/slice.ts';
 import { Tensor, full } from '../autograd/tensor.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
-import { canBatchTasks, expectModel, innerSGD, lossFn, perTaskMse, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import { applyObjective, canBatchTasks, expectModel, innerSGD, lossFn, perTaskMse, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData, type TaskObjective } from './learner.ts';
 
 export type InnerLrMode = 'fixed' | 'scalar' | 'layer' | 'parameter';
 
@@ -121,33 +121,36 @@ export class MAML implements Learner {
     return innerSGD(this.loop, params, support, steps, options.track ?? false);
   }
 
-  metaGradient(tasks: readonly TaskData[]): MetaGradient {
+  metaGradient(tasks: readonly TaskData[], objective?: TaskObjective): MetaGradient {
     if (tasks.length === 0) throw new MetagradError('MAML.metaGradient: empty meta-batch');
     // The meta-step's intermediates live in tidy()'s recycled arena; only the gradients leave.
     return tidy(() => {
       const { loss, taskLosses } = this.batchTasks && canBatchTasks(this.model, this.lossName, tasks)
-        ? this.metaLossBatched(tasks) : this.metaLossLooped(tasks);
+        ? this.metaLossBatched(tasks, objective) : this.metaLossLooped(tasks, objective);
       const hyper = this.innerLrHypergradient ? [...this.rates.values()] : [];
       const all = grad(loss, [...this.metaParameters(), ...hyper], { allowUnused: true });
       const grads = all.slice(0, all.length - hyper.length);
       // dL/dα = -(1/T) Σ_i ∇L_val(θ_i')ᵀ∇L_train(θ), so RMAML's α += α₀ Σ_i (...) is α -= α₀·T·dL/dα
       this.lastRateGrad = hyper.length ? all[all.length - 1].item() * tasks.length : 0;
-      return { loss: loss.item(), grads, taskLosses };
+      if (!objective) return { loss: loss.item(), grads, taskLosses };
+      return { loss: taskLosses.reduce((a, b) => a + b, 0) / tasks.length, objective: loss.item(), grads, taskLosses };
     });
   }
 
   /** The reference: one inner loop and one query loss per task. */
-  metaLossLooped(tasks: readonly TaskData[]): { loss: Tensor; taskLosses: number[] } {
+  metaLossLooped(tasks: readonly TaskData[], objective?: TaskObjective): { loss: Tensor; taskLosses: number[] } {
     let total: Tensor | null = null;
     const taskLosses: number[] = [];
+    const each: Tensor[] = [];
     const theta = this.model.paramMap();
     for (const t of tasks) {
       const adapted = innerSGD(this.loop, theta, t.support, this.innerSteps, true);
       const q = this.loop.loss(this.model.call(t.query.x, adapted), t.query.y);
       taskLosses.push(q.item());
-      total = total ? add(total, q) : q;
+      if (objective) each.push(q);
+      else total = total ? add(total, q) : q;
     }
-    return { loss: div(total!, tasks.length), taskLosses };
+    return { loss: objective ? applyObjective(stack(each), objective, 'MAML.metaGradient') : div(total!, tasks.length), taskLosses };
   }
 
   /**
@@ -156,7 +159,7 @@ export class MAML implements Learner {
    * loss is the sum of per-task means, so its gradient with respect to the broadcast θ is each
    * task's own gradient, row by row; the outer backward sums the rows back onto θ.
    */
-  metaLossBatched(tasks: readonly TaskData[]): { loss: Tensor; taskLosses: number[] } {
+  metaLossBatched(tasks: readonly TaskData[], objective?: TaskObjective): { loss: Tensor; taskLosses: number[] } {
     const T = tasks.length;
     const support = { x: stack(tasks.map((t) => t.support.x)), y: stack(tasks.map((t) => t.support.y)) };
     const query = { x: stack(tasks.map((t) => t.query.x)), y: stack(tasks.map((t) => t.query.y)) };
@@ -165,7 +168,8 @@ export class MAML implements Learner {
     const loop: InnerLoop = { ...this.loop, loss: (pred, y) => sum(perTaskMse(pred, y)) };
     const adapted = innerSGD(loop, theta, support, this.innerSteps, true);
     const queryLosses = perTaskMse(this.model.call(query.x, adapted), query.y);
-    return { loss: mean(queryLosses), taskLosses: Array.from(queryLosses.data) };
+    const loss = objective ? applyObjective(queryLosses, objective, 'MAML.metaGradient') : mean(queryLosses);
+    return { loss, taskLosses: Array.from(queryLosses.data) };
   }
 
   afterStep(): void {

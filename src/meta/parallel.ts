@@ -11,7 +11,7 @@ import type { WorkerLike } from '../kernels/threads.ts';
 import { announceFailure, awaitDone, awaitReady, post, serve, type HandoffTiming } from '../kernels/handoff.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
-import type { AdaptOptions, Learner, MetaGradient, TaskData } from './learner.ts';
+import type { AdaptOptions, Learner, MetaGradient, TaskData, TaskObjective } from './learner.ts';
 import { HEADER_BYTES, ensurePayload, newBuffer, readError, readTasks, stateOf, taskFloats, writeError, writeJob } from './parallel-wire.ts';
 
 export interface ParallelOptions {
@@ -148,8 +148,10 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
     return awaitDone(ctls[s - 1], TIMING, () => new MetagradError(`parallelTasks: worker ${s} has not finished its shard in ${TIMING.timeoutMs / 60_000} minutes (did it exit?)`));
   }
 
-  function metaGradient(tasks: readonly TaskData[]): MetaGradient {
+  function metaGradient(tasks: readonly TaskData[], objective?: TaskObjective): MetaGradient {
     if (!live) throw new MetagradError('parallelTasks: metaGradient after dispose()');
+    // The shards return gradients of their mean losses; a weighting needs every task's loss first.
+    if (objective) throw new MetagradError(`parallelTasks: an objective that weighs tasks (CVaR-ML, group DRO) needs the whole meta-batch's losses on one thread; run it with threads = 1`);
     const T = tasks.length;
     const parts = Math.min(threads, T);
     const bounds = Array.from({ length: parts + 1 }, (_, s) => Math.round((s * T) / parts));

@@ -3,10 +3,11 @@
 import { expectOptions } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
 import { add, div } from '../autograd/ops/elementwise.ts';
+import { stack } from '../autograd/ops/slice.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { tidy } from '../autograd/tidy.ts';
 import type { Module } from '../nn/module.ts';
-import { PlainSGDLearner, joined, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import { PlainSGDLearner, applyObjective, joined, type LossName, type MetaGradient, type TaskData, type TaskObjective } from './learner.ts';
 
 export interface PretrainOptions {
   /** Fine-tuning rate at test time. */
@@ -23,18 +24,24 @@ export class Pretrain extends PlainSGDLearner {
     super(model, options.innerLr ?? 0.01, options.loss ?? 'mse');
   }
 
-  metaGradient(tasks: readonly TaskData[]): MetaGradient {
+  metaGradient(tasks: readonly TaskData[], objective?: TaskObjective): MetaGradient {
     return tidy(() => {
       let total: Tensor | null = null;
       const taskLosses: number[] = [];
+      const each: Tensor[] = [];
       for (const t of tasks) {
         const b = joined(t);
         const l = this.loop.loss(this.model.call(b.x), b.y);
         taskLosses.push(l.item());
-        total = total ? add(total, l) : l;
+        if (objective) each.push(l);
+        else total = total ? add(total, l) : l;
       }
-      const loss = div(total!, tasks.length);
-      return { loss: loss.item(), grads: grad(loss, this.metaParameters()), taskLosses };
+      if (!objective) {
+        const loss = div(total!, tasks.length);
+        return { loss: loss.item(), grads: grad(loss, this.metaParameters()), taskLosses };
+      }
+      const value = applyObjective(stack(each), objective, 'Pretrain.metaGradient');
+      return { loss: taskLosses.reduce((a, b) => a + b, 0) / tasks.length, objective: value.item(), grads: grad(value, this.metaParameters()), taskLosses };
     });
   }
 }

@@ -4,12 +4,13 @@
 import { MetagradError, expectOptions } from '../errors.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
+import type { FloatArray } from '../kernels/types.ts';
 import { tidy } from '../autograd/tidy.ts';
 import type { Module } from '../nn/module.ts';
 import { sub } from '../autograd/ops/elementwise.ts';
 import { broadcastTo, mean, sum } from '../autograd/ops/reduce.ts';
 import { stack } from '../autograd/ops/slice.ts';
-import { PlainSGDLearner, canBatchTasks, innerSGD, joined, perTaskMse, type InnerLoop, type LossName, type MetaGradient, type TaskData } from './learner.ts';
+import { PlainSGDLearner, canBatchTasks, innerSGD, joined, perTaskMse, taskWeights, type InnerLoop, type LossName, type MetaGradient, type TaskData, type TaskObjective } from './learner.ts';
 
 export interface ReptileOptions {
   innerLr?: number;
@@ -36,10 +37,18 @@ export class Reptile extends PlainSGDLearner {
     if (!Number.isInteger(this.innerSteps) || this.innerSteps < 1) throw new MetagradError(`Reptile: innerSteps must be an integer >= 1, got ${options.innerSteps}`);
   }
 
-  metaGradient(tasks: readonly TaskData[]): MetaGradient {
+  /**
+   * With an objective, each task's move θ - θ_i' is weighed by the objective's weight of its
+   * query loss (taskWeights) instead of 1/T: CVaR-ML and group DRO for Reptile.
+   */
+  metaGradient(tasks: readonly TaskData[], objective?: TaskObjective): MetaGradient {
     // intermediates in tidy()'s recycled arena; the returned gradients leave it
-    return tidy(() => this.batchTasks && canBatchTasks(this.model, this.lossName, tasks)
-      ? this.metaGradientBatched(tasks) : this.metaGradientLooped(tasks));
+    return tidy(() => {
+      if (!objective) {
+        return this.batchTasks && canBatchTasks(this.model, this.lossName, tasks) ? this.metaGradientBatched(tasks) : this.metaGradientLooped(tasks);
+      }
+      return this.metaGradientLooped(tasks, objective);
+    });
   }
 
   /**
@@ -60,25 +69,33 @@ export class Reptile extends PlainSGDLearner {
   }
 
   /** The reference: adapt to one task after another. */
-  metaGradientLooped(tasks: readonly TaskData[]): MetaGradient {
+  metaGradientLooped(tasks: readonly TaskData[], objective?: TaskObjective): MetaGradient {
     const names = this.loop.innerParameters;
     const theta = this.model.paramMap();
-    const sums = names.map((n) => new Float64Array(theta.get(n)!.size));
     const taskLosses: number[] = [];
+    const adaptedValues: FloatArray[][] = []; // θ_i' of each task
     for (const t of tasks) {
       const adapted = this.adapt(theta, joined(t), this.innerSteps);
-      names.forEach((n, i) => {
-        const d = adapted.get(n)!.data;
-        for (let j = 0; j < d.length; j++) sums[i][j] += d[j];
-      });
+      adaptedValues.push(names.map((n) => adapted.get(n)!.data));
       taskLosses.push(noGrad(() => this.loop.loss(this.model.call(t.query.x, adapted), t.query.y).item()));
     }
+    // Σ_i w_i (θ - θ_i'), with w_i = 1/T (the mean) unless an objective weighs the tasks
+    const weights = objective ? taskWeights(objective, taskLosses) : null;
     const grads = names.map((n, i) => {
       const p = theta.get(n)!;
       const g = new Tensor(p.dtype === 'float64' ? new Float64Array(p.size) : new Float32Array(p.size), p.shape);
-      for (let j = 0; j < p.size; j++) g.data[j] = p.data[j] - sums[i][j] / tasks.length;
+      const acc = new Float64Array(p.size);
+      if (weights === null) {
+        for (const a of adaptedValues) for (let j = 0; j < p.size; j++) acc[j] += a[i][j];
+        for (let j = 0; j < p.size; j++) g.data[j] = p.data[j] - acc[j] / tasks.length;
+      } else {
+        adaptedValues.forEach((a, t) => { for (let j = 0; j < p.size; j++) acc[j] += weights[t] * (p.data[j] - a[i][j]); });
+        g.data.set(acc);
+      }
       return g;
     });
-    return { loss: taskLosses.reduce((a, b) => a + b, 0) / tasks.length, grads, taskLosses };
+    const loss = taskLosses.reduce((a, b) => a + b, 0) / tasks.length;
+    if (!objective) return { loss, grads, taskLosses };
+    return { loss, objective: noGrad(() => objective(new Tensor(Float64Array.from(taskLosses), [tasks.length])).item()), grads, taskLosses };
   }
 }

@@ -1,10 +1,12 @@
-// The outer loop: sample a meta-batch of tasks, ask the learner for the meta-gradient, step the
-// outer optimizer. Deterministic given the rng.
+// The outer loop: sample a meta-batch of tasks (from the sampler, uniform by default), ask the
+// learner for the meta-gradient (of the sampler's objective, the mean loss by default), step
+// the outer optimizer, tell the sampler the tasks' losses. Deterministic given the rng.
 import { ArgumentError, DivergedError, describe, expectOptions } from '../errors.ts';
 import { expectRng, type Rng } from '../rng.ts';
 import type { TaskFamily } from '../envs/task.ts';
 import type { Tensor } from '../autograd/tensor.ts';
 import type { Learner, TaskData } from './learner.ts';
+import type { TaskSampler } from './samplers/sampler.ts';
 
 interface OuterOptimizer {
   step(grads: readonly Tensor[]): void;
@@ -20,6 +22,11 @@ export interface MetaTrainOptions {
   /** Query points per task (default: shots, as in Finn et al.). */
   querySize?: number;
   rng: Rng;
+  /**
+   * Chooses each meta-batch's tasks and may weigh them (src/meta/samplers); default: the
+   * family's uniform draw and the mean loss, today's numbers for the same seed.
+   */
+  sampler?: TaskSampler;
   /** Called after every meta-step with its mean query loss. */
   onStep?: (step: number, loss: number) => void;
   /** The step a resumed run continues from (default 0); steps startStep..metaSteps-1 run. */
@@ -44,19 +51,27 @@ export function metaTrain(o: MetaTrainOptions): number[] {
   if (!o.family || typeof o.family.sample !== 'function') throw new ArgumentError(`metaTrain: family must be a TaskFamily, got ${describe(o.family)}`);
   if (!o.optimizer || typeof o.optimizer.step !== 'function') throw new ArgumentError(`metaTrain: optimizer must have step(grads), got ${describe(o.optimizer)}`);
   expectRng('metaTrain', o.rng);
+  const sampler = o.sampler;
+  if (sampler !== undefined && (sampler === null || typeof sampler !== 'object' || typeof sampler.sample !== 'function')) {
+    throw new ArgumentError(`metaTrain: sampler must be a TaskSampler (uniform, TaskBuffer, CVaRSampler, CEMSampler, GroupDRO, ...), got ${describe(sampler)}`);
+  }
   const start = o.startStep ?? 0;
   if (!Number.isInteger(start) || start < 0 || start > o.metaSteps) throw new ArgumentError(`metaTrain: startStep must be an integer from 0 to metaSteps (${o.metaSteps}), got ${describe(start)}`);
   const stopOnNonFinite = o.stopOnNonFinite ?? true;
   const losses: number[] = [];
   for (let step = start; step < o.metaSteps; step++) {
-    const tasks: TaskData[] = o.family.sample(o.rng, o.metaBatch).map((t) => ({
+    const drawn = sampler ? sampler.sample(o.rng, o.metaBatch, step) : o.family.sample(o.rng, o.metaBatch);
+    const tasks: TaskData[] = drawn.map((t) => ({
       support: t.sample(o.rng, o.shots),
       query: t.sample(o.rng, o.querySize ?? o.shots),
     }));
-    const { loss, grads } = o.learner.metaGradient(tasks);
-    if (stopOnNonFinite) checkFinite(step, loss, grads);
+    const objective = sampler?.objective?.(drawn);
+    const r = objective ? o.learner.metaGradient(tasks, objective) : o.learner.metaGradient(tasks);
+    const { loss, grads } = r;
+    if (stopOnNonFinite) checkFinite(step, r.objective ?? loss, grads);
     o.optimizer.step(grads);
     o.learner.afterStep?.();
+    sampler?.observe?.(drawn, r.taskLosses, step);
     losses.push(loss);
     o.onStep?.(step, loss);
   }
