@@ -61,7 +61,8 @@ export type { EnvironmentEntry, Adapter, PlotOptions as TaskPlotOptions } from '
 export type { OptionSpec, OptionValues, Entry } from './options.ts';
 
 // meta
-export type { Learner, TaskData, MetaGradient, AdaptOptions, LossName } from './meta/learner.ts';
+export type { Learner, TaskData, MetaGradient, AdaptOptions, LossName, TaskObjective } from './meta/learner.ts';
+export { taskWeights } from './meta/learner.ts';
 export { MAML, metaSGD, anil } from './meta/maml.ts';
 export type { MAMLOptions, InnerLrMode } from './meta/maml.ts';
 export { Reptile } from './meta/reptile.ts';
@@ -73,8 +74,22 @@ export type { Summary, EvalOptions, EvalResult } from './meta/metrics.ts';
 export { metaTrain } from './meta/train.ts';
 export { registerLearner, learnerEntry, learnerNames, innerLoopOptions } from './meta/registry.ts';
 export type { LearnerEntry } from './meta/registry.ts';
-export { runConfig, runConfigFromJson, configJson, makeFamily, makeLearner } from './meta/run-config.ts';
+export { runConfig, runConfigFromJson, configJson, makeFamily, makeLearner, makeSampler } from './meta/run-config.ts';
 export type { RunConfig } from './meta/run-config.ts';
 export type { MetaTrainOptions } from './meta/train.ts';
 export { parallelTasks, startTaskWorker } from './meta/parallel.ts';
 export type { ParallelOptions, ParallelLearner, TaskWorkerInit } from './meta/parallel.ts';
+
+// task samplers (robust meta-learning over task distributions)
+export type { TaskSampler, SamplerContext, SamplerSeries } from './meta/samplers/sampler.ts';
+export { uniformSampler } from './meta/samplers/sampler.ts';
+export { TaskBuffer } from './meta/samplers/buffer.ts';
+export type { BufferOptions, BufferStrategy } from './meta/samplers/buffer.ts';
+export { CVaRSampler, cvarObjective } from './meta/samplers/cvar.ts';
+export { CEMSampler } from './meta/samplers/cem.ts';
+export type { CEMOptions } from './meta/samplers/cem.ts';
+export { GroupDRO } from './meta/samplers/dro.ts';
+export type { GroupDROOptions } from './meta/samplers/dro.ts';
+export { registerSampler, samplerEntry, samplerNames } from './meta/samplers/registry.ts';
+export type { SamplerEntry } from './meta/samplers/registry.ts';
+export { samplerPlots } from './meta/samplers/plots.ts';

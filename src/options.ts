@@ -11,12 +11,13 @@ export interface OptionSpec {
   flag: string;
   /** The key in a config file and in the parsed values, camelCase: innerLr. */
   field: string;
-  kind: 'choice' | 'int' | 'number' | 'list' | 'flag';
+  kind: 'choice' | 'int' | 'number' | 'list' | 'flag' | 'text';
   /** The default, given the values parsed before this one (options are parsed in order). */
   dflt: (parsed: OptionValues) => unknown;
   /** Smallest allowed value (of each element, for lists), given the values parsed before. */
   min?: (parsed: OptionValues) => number;
-  max?: number;
+  /** Largest allowed value: a number, or one given the values parsed before. */
+  max?: number | ((parsed: OptionValues) => number);
   /** > min rather than >= min. */
   above?: boolean;
   choices?: readonly string[];
@@ -42,8 +43,12 @@ export function parseOption(o: OptionSpec, raw: unknown, parsed: OptionValues, n
     return raw ? true : undefined;
   }
   const min = o.min?.(parsed) ?? -Infinity;
-  const max = o.max ?? Infinity;
+  const max = (typeof o.max === 'function' ? o.max(parsed) : o.max) ?? Infinity;
   const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  if (o.kind === 'text') {
+    if (typeof raw !== 'string' || raw.trim() === '') throw new ArgumentError(`${name} must be a name, got '${text}'`);
+    return raw;
+  }
   if (o.kind === 'choice') {
     if (typeof raw !== 'string' || !o.choices!.includes(raw)) throw new ArgumentError(`${name} must be one of ${o.choices!.join(', ')}, got '${text}'`);
     return raw;

@@ -9,6 +9,7 @@ import { intOption, numOption, type Values } from './args.ts';
 import { ensureWritableDir, writeAtomic, UsageError } from './io.ts';
 import { allTrainingOptions, entriesHelp, runOptionsHelp, trainConfig, type RunConfig } from './config.ts';
 import { CHECKPOINT_FILE, lockRunFolder } from './runfolder.ts';
+import { samplerPlots } from '../meta/samplers/plots.ts';
 
 export interface Command {
   summary: string;
@@ -26,9 +27,11 @@ const trainFlags = (): Command['options'] => ({
 
 /** metrics.json of a trained run: speed, the learning curve, and the evaluation's summary. */
 function runMetrics(metaSteps: number, r: TrainResult, ev: ReturnType<typeof evalRun>, out?: string) {
+  const history = r.sampler.history?.();
   return {
     metaSteps, seconds: r.seconds, metaStepsPerSecond: metaSteps / r.seconds, ...(out === undefined ? {} : { out }),
     curve: downsample(r.losses), eval: { ...ev, perTask: undefined },
+    ...(history ? { sampler: { name: r.sampler.name, history } } : {}),
   };
 }
 
@@ -42,7 +45,8 @@ export const trainCommand: Command = {
 
 ${runOptionsHelp()}
   --out DIR           run folder (default runs/ALGO-ENV-SEED): config.json, model.safetensors,
-                      metrics.json, learning-curve.svg, tasks-*.svg; one writer at a time
+                      metrics.json, learning-curve.svg, tasks-*.svg, sampler-*.svg; one
+                      writer at a time
   --checkpoint-every N  write checkpoint.safetensors every N meta-steps (model, optimizer,
                       RNG and losses), removed when the run completes
   --resume            continue the run in --out from its checkpoint, with its config.json
@@ -98,6 +102,7 @@ function finishRun(out: string, c: RunConfig, r: TrainResult, json: boolean): vo
   writeAtomic(join(out, 'metrics.json'), JSON.stringify(metrics, null, 2) + '\n');
   writeAtomic(join(out, 'learning-curve.svg'), curvePlot([{ label: c.algo, losses: r.losses }]));
   taskPlots(c, r, { shots: c.shots, steps: 10 }).forEach((svg, i) => writeAtomic(join(out, `tasks-${i + 1}.svg`), svg));
+  for (const [name, svg] of Object.entries(samplerPlots(r.sampler))) writeAtomic(join(out, `sampler-${name}.svg`), svg);
   if (json) {
     console.log(JSON.stringify({ metaSteps: c.metaSteps, seconds: r.seconds, metaStepsPerSecond: metrics.metaStepsPerSecond, out, finalLoss: r.losses.at(-1) ?? null }));
   } else {

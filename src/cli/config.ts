@@ -4,6 +4,7 @@ import { ArgumentError } from '../errors.ts';
 import { environment, environmentNames } from '../envs/registry.ts';
 import { learnerEntry, learnerNames } from '../meta/registry.ts';
 import { RUN_OPTIONS, runConfig, type RunConfig } from '../meta/run-config.ts';
+import { samplerEntry, samplerNames } from '../meta/samplers/registry.ts';
 import { optionsHelp, type OptionSpec } from '../options.ts';
 import { UsageError } from './io.ts';
 
@@ -16,7 +17,7 @@ export function runOptionsHelp(): string {
   return optionsHelp(RUN_OPTIONS);
 }
 
-/** The help of the registered learners and environments, each with its options. */
+/** The help of the registered learners, environments and samplers, each with its options. */
 export function entriesHelp(): string {
   const section = (title: string, names: string[], entry: (n: string) => { summary: string; options: readonly OptionSpec[] }) => {
     const lines = [title, ...names.map((n) => `  ${n.padEnd(18)}${entry(n).summary}`)];
@@ -31,6 +32,7 @@ export function entriesHelp(): string {
   return [
     section('learners (--algo NAME):', learnerNames(), learnerEntry),
     section('\nenvironments (--env NAME):', environmentNames(), environment),
+    section('\nsamplers (--sampler NAME):', samplerNames(), samplerEntry),
   ].join('\n');
 }
 

@@ -19,9 +19,10 @@ import { Progress } from './progress.ts';
 import { linePlot, type Series } from '../plot.ts';
 import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic, UsageError } from './io.ts';
 import { configFromJson, configJson, type RunConfig } from './config.ts';
-import { makeFamily, makeLearner } from '../meta/run-config.ts';
+import { makeFamily, makeLearner, makeSampler } from '../meta/run-config.ts';
+import type { TaskSampler } from '../meta/samplers/sampler.ts';
 import { environment, type Adapter } from '../envs/registry.ts';
-import { CHECKPOINT_FILE, loadTrainCheckpoint, saveTrainCheckpoint } from './runfolder.ts';
+import { CHECKPOINT_FILE, loadTrainCheckpoint, samplerTensors, saveTrainCheckpoint } from './runfolder.ts';
 
 export type { RunConfig } from './config.ts';
 export { makeFamily, makeLearner } from '../meta/run-config.ts';
@@ -44,6 +45,7 @@ export function taskPlots(c: RunConfig, r: { learner: Learner; family: TaskFamil
 export interface TrainResult {
   learner: Learner;
   family: TaskFamily;
+  sampler: TaskSampler;
   losses: number[];
   seconds: number;
   /** Set when training stopped at a non-finite loss; the learner holds the step before it. */
@@ -91,9 +93,10 @@ const KILL_AFTER_STEP = Number(process.env.METAGRAD_TEST_KILL_AFTER_STEP ?? NaN)
 
 function trainWith(c: RunConfig, learner: Learner, single: Learner, family: TaskFamily, o: TrainOptions): TrainResult {
   const optimizer = new Adam(learner.metaParameters(), { lr: c.outerLr });
+  const sampler = makeSampler(c, family);
   const every = o.checkpointEvery ?? 0;
   let state = { step: 0, losses: [] as number[], rng: new Rng(c.seed + 1) };
-  if (o.resume) state = loadTrainCheckpoint(o.dir!, c, single, optimizer);
+  if (o.resume) state = loadTrainCheckpoint(o.dir!, c, single, optimizer, sampler);
   const { losses, rng } = state;
   const progress = new Progress(o.label ?? c.algo, c.metaSteps, o.quiet);
   let running = NaN;
@@ -102,13 +105,13 @@ function trainWith(c: RunConfig, learner: Learner, single: Learner, family: Task
   try {
     metaTrain({
       learner, family, optimizer, metaSteps: c.metaSteps, metaBatch: c.metaBatch, shots: c.shots, querySize: c.querySize,
-      rng, startStep: state.step,
+      rng, startStep: state.step, ...(c.sampler === undefined ? {} : { sampler }),
       onStep: (step, loss) => {
         losses.push(loss);
         running = Number.isNaN(running) ? loss : 0.98 * running + 0.02 * loss;
         progress.update(step + 1, `loss ${running.toFixed(3)}`);
         if (every > 0 && (step + 1) % every === 0 && step + 1 < c.metaSteps) {
-          saveTrainCheckpoint(o.dir!, c, single, optimizer, { step: step + 1, losses, rng });
+          saveTrainCheckpoint(o.dir!, c, single, optimizer, { step: step + 1, losses, rng }, sampler);
         }
         if (step + 1 === KILL_AFTER_STEP) process.kill(process.pid, 'SIGKILL');
       },
@@ -117,7 +120,7 @@ function trainWith(c: RunConfig, learner: Learner, single: Learner, family: Task
     if (!(e instanceof DivergedError)) throw e;
     diverged = e;
   }
-  return { learner, family, losses, seconds: (performance.now() - t0) / 1000, diverged };
+  return { learner, family, sampler, losses, seconds: (performance.now() - t0) / 1000, diverged };
 }
 
 /** Held-out tasks come from their own seed stream, never from the training one. */
@@ -161,7 +164,7 @@ export function readRunConfig(dir: string): RunConfig {
 
 export function saveRun(dir: string, c: RunConfig, r: TrainResult): void {
   writeAtomic(join(dir, 'config.json'), configJson(c));
-  const state: Record<string, Tensor> = { ...r.learner.model.stateDict(), ...(r.learner.extraState?.() ?? {}) };
+  const state: Record<string, Tensor> = { ...r.learner.model.stateDict(), ...(r.learner.extraState?.() ?? {}), ...samplerTensors(r.sampler) };
   saveCheckpoint(join(dir, 'model.safetensors'), state, { format: c.format, config: JSON.stringify(c) });
 }
 
@@ -184,7 +187,7 @@ export function loadRun(dir: string): { config: RunConfig; learner: Learner; fam
     const differ = Object.keys(config).filter((k) => JSON.stringify(stored[k]) !== JSON.stringify((config as unknown as Record<string, unknown>)[k]));
     throw new CheckpointError(`${dir}: config.json and model.safetensors disagree (${differ.map((k) => `${k}: ${JSON.stringify((config as unknown as Record<string, unknown>)[k])} vs ${JSON.stringify(stored[k])}`).join(', ')}); an interrupted train? Train again, or --resume it`);
   }
-  const modelState = Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith('innerLr.')));
+  const modelState = Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith('innerLr.') && !k.startsWith('sampler.')));
   try {
     learner.model.loadStateDict(modelState);
   } catch (e) {

@@ -12,6 +12,7 @@ import { CheckpointError } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { Rng } from '../rng.ts';
 import type { Learner } from '../meta/learner.ts';
+import type { TaskSampler } from '../meta/samplers/sampler.ts';
 import type { Adam } from '../nn/optim.ts';
 import type { RunConfig } from './config.ts';
 import { TMP_FILE, UsageError, loadCheckpoint, saveCheckpoint } from './io.ts';
@@ -105,8 +106,24 @@ export interface TrainState {
   rng: Rng;
 }
 
-export function saveTrainCheckpoint(dir: string, c: RunConfig, learner: Learner, optimizer: Adam, s: TrainState): void {
-  const tensors: Record<string, Tensor> = { ...learner.model.stateDict(), ...(learner.extraState?.() ?? {}) };
+/** A sampler's state under the keys it has in a checkpoint ('sampler.NAME'). */
+export function samplerTensors(sampler: TaskSampler): Record<string, Tensor> {
+  return Object.fromEntries(Object.entries(sampler.state?.() ?? {}).map(([k, t]) => [`sampler.${k}`, t]));
+}
+
+/** Restores a sampler from the 'sampler.' tensors of a checkpoint. */
+export function restoreSampler(sampler: TaskSampler, tensors: Record<string, Tensor>, path: string): void {
+  if (!sampler.loadState) return;
+  const own = Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith('sampler.')).map(([k, t]) => [k.slice('sampler.'.length), t]));
+  try {
+    sampler.loadState(own);
+  } catch (e) {
+    throw new CheckpointError(`${path}: the ${sampler.name} sampler's state does not fit: ${(e as Error).message}`);
+  }
+}
+
+export function saveTrainCheckpoint(dir: string, c: RunConfig, learner: Learner, optimizer: Adam, s: TrainState, sampler: TaskSampler): void {
+  const tensors: Record<string, Tensor> = { ...learner.model.stateDict(), ...(learner.extraState?.() ?? {}), ...samplerTensors(sampler) };
   for (const [k, t] of Object.entries(optimizer.stateDict())) tensors[`optimizer.${k}`] = t;
   tensors['train.rng'] = new Tensor(Float64Array.from(s.rng.state()), [5]);
   tensors['train.losses'] = new Tensor(Float64Array.from(s.losses), [s.losses.length]);
@@ -114,7 +131,7 @@ export function saveTrainCheckpoint(dir: string, c: RunConfig, learner: Learner,
 }
 
 /** Restores learner, optimizer and the training stream from the folder's checkpoint. */
-export function loadTrainCheckpoint(dir: string, c: RunConfig, learner: Learner, optimizer: Adam): TrainState {
+export function loadTrainCheckpoint(dir: string, c: RunConfig, learner: Learner, optimizer: Adam, sampler: TaskSampler): TrainState {
   const path = join(dir, CHECKPOINT_FILE);
   if (!existsSync(path)) throw new UsageError(`--resume: '${dir}' has no ${CHECKPOINT_FILE} (train with --checkpoint-every N to write one)`);
   const { tensors, metadata } = loadCheckpoint(path);
@@ -128,7 +145,7 @@ export function loadTrainCheckpoint(dir: string, c: RunConfig, learner: Learner,
   }
   const pick = (prefix: string) => Object.fromEntries(Object.entries(tensors).filter(([k]) => k.startsWith(prefix)).map(([k, t]) => [k.slice(prefix.length), t]));
   const model: Record<string, Tensor> = {};
-  for (const [k, t] of Object.entries(tensors)) if (!k.startsWith('optimizer.') && !k.startsWith('train.') && !k.startsWith('innerLr.')) model[k] = t;
+  for (const [k, t] of Object.entries(tensors)) if (!k.startsWith('optimizer.') && !k.startsWith('train.') && !k.startsWith('innerLr.') && !k.startsWith('sampler.')) model[k] = t;
   try {
     learner.model.loadStateDict(model);
     for (const [k, t] of Object.entries(learner.extraState?.() ?? {})) {
@@ -140,5 +157,6 @@ export function loadTrainCheckpoint(dir: string, c: RunConfig, learner: Learner,
   } catch (e) {
     throw new CheckpointError(`${path} does not fit the run's model and optimizer: ${(e as Error).message}`);
   }
+  restoreSampler(sampler, tensors, path);
   return { step, losses: Array.from(losses.data), rng: Rng.fromState(Array.from(rng.data)) };
 }

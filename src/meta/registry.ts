@@ -14,6 +14,8 @@ import { Reptile } from './reptile.ts';
 
 export interface LearnerEntry extends Entry {
   create(model: Module, family: TaskFamily, options: OptionValues): Learner;
+  /** The sampler a run of this learner uses unless --sampler says otherwise (default uniform). */
+  readonly defaultSampler?: string;
 }
 
 /**
@@ -41,6 +43,12 @@ const BUILT_IN = (): LearnerEntry[] => [
     name: 'pretrain', summary: 'the baseline: joint training on all tasks, fine-tuned at test time',
     // inner-steps is recorded with the run, as for the others; pretraining has no inner loop
     options: innerLoopOptions(), create: (m, f, o) => new Pretrain(m, { innerLr: o.innerLr as number, loss: f.loss }),
+  },
+  {
+    name: 'rmaml', summary: "RMAML: MAML with the hypergradient inner rate and the prioritized task buffer (--sampler buffer)",
+    options: [...innerLoopOptions(), { flag: 'lr-hypergradient', field: 'innerLrHypergradient', kind: 'number', min: () => 0, dflt: () => 1e-4, arg: 'X', help: "step of RMAML's inner-rate rule (default 0.0001)" }],
+    defaultSampler: 'buffer',
+    create: (m, f, o) => new MAML(m, { ...inner(f, o), innerLrHypergradient: o.innerLrHypergradient as number, name: 'rmaml' }),
   },
 ];
 

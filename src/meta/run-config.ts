@@ -12,6 +12,8 @@ import { parseOptions, type OptionSpec, type OptionValues } from '../options.ts'
 import { Rng } from '../rng.ts';
 import type { Learner } from './learner.ts';
 import { learnerEntry, learnerNames } from './registry.ts';
+import type { TaskSampler } from './samplers/sampler.ts';
+import { samplerEntry, samplerNames } from './samplers/registry.ts';
 
 export interface RunConfig {
   format: 'metagrad-run/1';
@@ -29,6 +31,8 @@ export interface RunConfig {
   workers?: number;
   /** Reproducible mode (setReproducible): the same bytes on every machine; absent means off. */
   reproducible?: true;
+  /** The task sampler (src/meta/samplers/registry.ts); absent means uniform. Its options follow the environment's. */
+  sampler?: string;
   /** The learner's and the environment's own options (innerSteps, innerLr, ...). */
   [option: string]: unknown;
 }
@@ -54,13 +58,20 @@ const RUN_OPTIONS_TAIL: readonly OptionSpec[] = [
   { flag: 'workers', field: 'workers', kind: 'int', min: () => 1, max: 64, dflt: () => 1, arg: 'N', help: 'threads the meta-batch is split over (default 1); the same seed and N\n                      give the same numbers, a different N the same up to rounding' },
 ];
 
+// Last in config.json, and only when not uniform, so the runs of before keep their bytes.
+const SAMPLER_OPTION: OptionSpec = {
+  flag: 'sampler', field: 'sampler', kind: 'choice', dflt: () => 'uniform', arg: 'NAME',
+  help: "which tasks each meta-batch trains on, and their weights (default uniform, or the\n                      learner's own; listed below)",
+};
+
 /** The options of every run (not those of a learner or an environment). */
-export const RUN_OPTIONS: readonly OptionSpec[] = [...RUN_OPTIONS_HEAD, ...RUN_OPTIONS_TAIL];
+export const RUN_OPTIONS: readonly OptionSpec[] = [...RUN_OPTIONS_HEAD, ...RUN_OPTIONS_TAIL, SAMPLER_OPTION];
 
 /** Every flag `train` may be given: the run's, and every registered learner's and environment's. */
 export function allTrainingOptions(): OptionSpec[] {
   const byFlag = new Map<string, OptionSpec>();
-  for (const o of [...RUN_OPTIONS, ...learnerNames().flatMap((n) => learnerEntry(n).options), ...environmentNames().flatMap((n) => environment(n).options)]) {
+  for (const o of [...RUN_OPTIONS, ...learnerNames().flatMap((n) => learnerEntry(n).options), ...environmentNames().flatMap((n) => environment(n).options),
+    ...samplerNames().flatMap((n) => samplerEntry(n).options)]) {
     if (!byFlag.has(o.flag)) byFlag.set(o.flag, o);
   }
   return [...byFlag.values()];
@@ -84,10 +95,14 @@ function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string)
   const learner = parseOptions(learnerEntry(head.algo as string).options, get, name, {});
   const tail = parseOptions(RUN_OPTIONS_TAIL, get, name, { ...head });
   const env = parseOptions(environment(head.env as string).options, get, name, {});
+  const learnerSampler = learnerEntry(head.algo as string).defaultSampler ?? 'uniform';
+  const { sampler } = parseOptions([{ ...SAMPLER_OPTION, choices: samplerNames(), dflt: () => learnerSampler }], get, name, {});
+  const samplerOptions = parseOptions(samplerEntry(sampler as string).options, get, name, { ...head });
   const c: RunConfig = {
     format: 'metagrad-run/1', ...(head as { env: string; algo: string; metaSteps: number; metaBatch: number; shots: number; querySize: number }),
     ...learner, outerLr: tail.outerLr as number, hidden: tail.hidden as number[], activation: 'relu', seed: tail.seed as number,
     workers: tail.workers as number, ...(tail.reproducible ? { reproducible: true as const } : {}), ...env,
+    ...(sampler === 'uniform' ? {} : { sampler: sampler as string, ...samplerOptions }),
   };
   const params = parameterCount(c);
   if (params > MAX_PARAMETERS) {
@@ -100,15 +115,16 @@ function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string)
 function checkConfig(op: string, c: unknown): asserts c is RunConfig {
   const r = c as RunConfig;
   if (c === null || typeof c !== 'object' || r.format !== 'metagrad-run/1' || !environmentNames().includes(r.env) || !learnerNames().includes(r.algo) ||
+    (r.sampler !== undefined && !samplerNames().includes(r.sampler)) ||
     !Array.isArray(r.hidden) || !Number.isInteger(r.seed)) {
     throw new ArgumentError(`${op}: expected a RunConfig from runConfig() or runConfigFromJson(), got ${describe(c)}`);
   }
 }
 
-/** The options of this configuration's learner and environment, by field. */
-export function entryOptions(c: RunConfig): { learner: OptionValues; env: OptionValues } {
+/** The options of this configuration's learner, environment and sampler, by field. */
+export function entryOptions(c: RunConfig): { learner: OptionValues; env: OptionValues; sampler: OptionValues } {
   const pick = (specs: readonly OptionSpec[]) => Object.fromEntries(specs.filter((o) => c[o.field] !== undefined).map((o) => [o.field, c[o.field]]));
-  return { learner: pick(learnerEntry(c.algo).options), env: pick(environment(c.env).options) };
+  return { learner: pick(learnerEntry(c.algo).options), env: pick(environment(c.env).options), sampler: pick(samplerEntry(c.sampler ?? 'uniform').options) };
 }
 
 /**
@@ -121,9 +137,9 @@ export function entryOptions(c: RunConfig): { learner: OptionValues; env: Option
 export function runConfig(values: Record<string, unknown> = {}): RunConfig {
   values = expectOptions('runConfig', values, 'values');
   const c = build((o) => { const v = values[o.flag]; return typeof v === 'number' ? String(v) : v; }, (o) => `--${o.flag}`);
-  const own = new Set([...RUN_OPTIONS, ...learnerEntry(c.algo).options, ...environment(c.env).options].map((o) => o.flag));
+  const own = new Set([...RUN_OPTIONS, ...learnerEntry(c.algo).options, ...environment(c.env).options, ...samplerEntry(c.sampler ?? 'uniform').options].map((o) => o.flag));
   const stray = allTrainingOptions().filter((o) => values[o.flag] !== undefined && !own.has(o.flag));
-  if (stray.length) throw new ArgumentError(`${stray.map((o) => `--${o.flag}`).join(', ')} is not an option of --algo ${c.algo} or --env ${c.env}`);
+  if (stray.length) throw new ArgumentError(`${stray.map((o) => `--${o.flag}`).join(', ')} is not an option of --algo ${c.algo}, --env ${c.env} or --sampler ${c.sampler ?? 'uniform'}`);
   return c;
 }
 
@@ -154,11 +170,11 @@ export function checkedRunConfig(raw: unknown, path: string): RunConfig {
   } catch (e) {
     throw new CheckpointError(`${path}: ${(e as Error).message}`);
   }
-  const optional = new Set(['workers', 'reproducible']);
+  const optional = new Set(['workers', 'reproducible', 'sampler']);
   const missing = Object.keys(c).filter((k) => r[k] === undefined && !optional.has(k));
   if (missing.length) throw new CheckpointError(`${path}: the field '${missing[0]}' is missing`);
   const unknown = Object.keys(r).filter((k) => !(k in c) && !optional.has(k));
-  if (unknown.length) throw new CheckpointError(`${path}: unknown field '${unknown[0]}' for --algo ${c.algo} and --env ${c.env}`);
+  if (unknown.length) throw new CheckpointError(`${path}: unknown field '${unknown[0]}' for --algo ${c.algo}, --env ${c.env} and --sampler ${c.sampler ?? 'uniform'}`);
   return c;
 }
 
@@ -190,4 +206,14 @@ export function makeLearner(c: RunConfig, family: TaskFamily): Learner {
   if (family === null || typeof family !== 'object' || typeof family.sample !== 'function') throw new ArgumentError(`makeLearner: family must be a TaskFamily, got ${describe(family)}`);
   const model = new MLP([family.inputSize, ...c.hidden, family.outputSize], { activation: c.activation, rng: new Rng(c.seed) });
   return learnerEntry(c.algo).create(model, family, entryOptions(c).learner);
+}
+
+/**
+ * The run's task sampler, from the sampler registry (uniform when the config names none).
+ * @example makeSampler(runConfig({ sampler: 'cvar' }), makeFamily(runConfig())).name // 'cvar'
+ */
+export function makeSampler(c: RunConfig, family: TaskFamily): TaskSampler {
+  checkConfig('makeSampler', c);
+  if (family === null || typeof family !== 'object' || typeof family.sample !== 'function') throw new ArgumentError(`makeSampler: family must be a TaskFamily, got ${describe(family)}`);
+  return samplerEntry(c.sampler ?? 'uniform').create({ family, metaBatch: c.metaBatch, metaSteps: c.metaSteps }, entryOptions(c).sampler);
 }
