@@ -48,6 +48,25 @@ test('a run killed mid-way resumes from its checkpoint to the same bytes as an u
   assert.match(noCheckpoint.stderr, 'has no checkpoint.safetensors');
 });
 
+test('a sampler run (CEM, buffer, flow) resumes to the same bytes: its state is in the checkpoint', () => {
+  for (const sampler of [['--sampler', 'cem', '--cem-batch', '12'], ['--algo', 'rmaml'], ['--sampler', 'flow', '--flow-interval', '4', '--flow-lr', '0.01']]) {
+    const name = sampler.join('');
+    const whole = join(dir, `whole${name}`);
+    assert.is(cli(['train', ...SMALL, ...sampler, '--out', whole]).status, 0);
+    const cut = join(dir, `cut${name}`);
+    const killed = cli(['train', ...SMALL, ...sampler, '--out', cut, '--checkpoint-every', '10'], { METAGRAD_TEST_KILL_AFTER_STEP: '25' });
+    assert.is(killed.signal, 'SIGKILL', `status ${killed.status} ${killed.stderr}`);
+    const resumed = cli(['train', '--out', cut, '--resume', '--quiet']);
+    assert.is(resumed.status, 0, resumed.stderr);
+    const model = (d: string) => readFileSync(join(d, 'model.safetensors'));
+    assert.ok(Buffer.compare(model(cut), model(whole)) === 0, `${name}: same model and sampler bytes`);
+    const tensors = fromSafetensors(model(whole)).tensors;
+    assert.ok(Object.keys(tensors).some((k) => k.startsWith('sampler.')), `${name}: the sampler's state is saved with the model`);
+    const history = (d: string) => JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')).sampler.history;
+    assert.equal(history(cut), history(whole));
+  }
+});
+
 test('a folder whose config.json belongs to a run that never finished is refused by eval', () => {
   const run = join(dir, 'reused');
   assert.is(cli(['train', ...SMALL, '--out', run]).status, 0);

@@ -1,5 +1,6 @@
-// Pictures of a sampler's history: one line plot per recorded series, each column against the
-// meta-step (the CEM's parameters moving toward the hard tail, DRO's group weights, ...).
+// Pictures of a sampler: one line plot per recorded series, each column against the meta-step
+// (the CEM's parameters moving toward the hard tail, DRO's group weights, ...), and the
+// sampler's own pictures of its distribution (the flow adversary's marginal densities).
 import { ArgumentError, describe } from '../../errors.ts';
 import { linePlot } from '../../plot.ts';
 import type { TaskSampler } from './sampler.ts';
@@ -17,5 +18,5 @@ export function samplerPlots(sampler: TaskSampler): Record<string, string> {
     const series = columns.slice(1).map((label, k) => ({ label, xs, ys: rows.map((r) => r[k + 1]) }));
     out[name] = linePlot(series, { title: `${sampler.name} sampler: ${name}`, xLabel: 'meta-step', yLabel: name });
   }
-  return out;
+  return { ...out, ...(sampler.plots?.() ?? {}) };
 }

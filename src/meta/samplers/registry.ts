@@ -3,7 +3,9 @@
 // sampler for a run's family and shape. Adding a sampler is one file that exports its class,
 // plus one entry in BUILT_IN below (or registerSampler(entry) from outside the library).
 import { Registry, type Entry, type OptionValues } from '../../options.ts';
+import { FlowAdversary } from './adversary.ts';
 import { TaskBuffer, type BufferStrategy } from './buffer.ts';
+import type { FlowKind } from './flow.ts';
 import { CEMSampler } from './cem.ts';
 import { CVaRSampler } from './cvar.ts';
 import { GroupDRO } from './dro.ts';
@@ -50,6 +52,19 @@ const BUILT_IN = (): SamplerEntry[] => [
     ],
     create: (ctx, o) => new GroupDRO(ctx, { eta: num(o, 'droEta'), groupBy: o.droGroupBy as string | undefined, bins: num(o, 'droBins') }),
   },
+  {
+    name: 'flow', summary: "AR-MAML's adversary: a normalizing flow on the task box trained to raise the loss",
+    options: [
+      { flag: 'flow-kind', field: 'flowKind', kind: 'choice', choices: ['planar', 'coupling'], dflt: () => 'planar', arg: 'K', help: 'planar (default) or coupling layers' },
+      { flag: 'flow-layers', field: 'flowLayers', kind: 'int', min: () => 1, max: 64, dflt: () => 4, arg: 'N', help: 'flow layers (default 4)' },
+      { flag: 'flow-interval', field: 'flowInterval', kind: 'int', min: () => 1, dflt: () => 10, arg: 'N', help: 'meta-steps between adversary updates (default 10)' },
+      { flag: 'flow-lambda', field: 'flowLambda', kind: 'number', min: () => 0, dflt: () => 0.2, arg: 'X', help: 'weight of the KL to the initial distribution (default 0.2)' },
+      { flag: 'flow-lr', field: 'flowLr', kind: 'number', min: () => 0, above: true, dflt: () => 1e-4, arg: 'X', help: "the adversary's Adam rate (default 0.0001)" },
+    ],
+    create: (ctx, o) => new FlowAdversary(ctx, {
+      flow: o.flowKind as FlowKind, layers: num(o, 'flowLayers'), interval: num(o, 'flowInterval'), lambda: num(o, 'flowLambda'), lr: num(o, 'flowLr'),
+    }),
+  },
 ];
 
 // Made at first use, not at module load, so a bundle that never reads it drops it.
@@ -74,7 +89,7 @@ export function samplerEntry(name: string): SamplerEntry {
 
 /**
  * The names of the registered samplers.
- * @example samplerNames() // ['uniform', 'buffer', 'cvar', 'cem', 'dro', ...]
+ * @example samplerNames() // ['uniform', 'buffer', 'cvar', 'cem', 'dro', 'flow', ...]
  */
 export function samplerNames(): string[] {
   return samplers().names();

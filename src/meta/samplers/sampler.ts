@@ -35,6 +35,8 @@ export interface TaskSampler {
   loadState?(state: Record<string, Tensor>): void;
   /** Series worth recording and plotting (CEM parameters, DRO weights), by name. */
   history?(): Record<string, SamplerSeries>;
+  /** Pictures of the sampler's current distribution (SVG), by name. */
+  plots?(): Record<string, string>;
 }
 
 const isFamily = (f: unknown): f is TaskFamily => f !== null && typeof f === 'object' && typeof (f as TaskFamily).sample === 'function' &&
