@@ -1,4 +1,4 @@
-// npm run bench [-- --suite peak|gemm|crossover|conv|maml|overhead|all] [--quick] [--json] [--vs tfjs|torch] [--no-relaxed]
+// npm run bench [-- --suite peak|gemm|crossover|conv|maml|samplers|overhead|all] [--quick] [--json] [--vs tfjs|torch] [--no-relaxed]
 // tinybench suites; every figure is a median with its spread (median absolute deviation, as a
 // percentage), measured side by side in one run. Writes bench/results/latest.json.
 import { setFlagsFromString } from 'node:v8';
@@ -11,7 +11,7 @@ import {
   Adam, MAML, MLP, Reptile, Rng, Sinusoid, add, backendKernels, matmul, transpose, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor, tidy,
   parallelTasks, type ParallelLearner, type TaskData, type Tensor,
 } from '../src/index.ts';
-import { makeLearner, runConfig } from '../src/index.ts';
+import { makeFamily, makeLearner, makeSampler, metaTrain, runConfig } from '../src/index.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
@@ -32,7 +32,7 @@ const { values } = parseArgs({
     vs: { type: 'string' },
   },
 });
-const SUITES = ['peak', 'gemm', 'threads', 'crossover', 'conv', 'maml', 'overhead', 'memory'];
+const SUITES = ['peak', 'gemm', 'threads', 'crossover', 'conv', 'maml', 'samplers', 'overhead', 'memory'];
 const suites = values.suite === 'all' ? SUITES : [values.suite!];
 for (const s of suites) {
   if (!SUITES.includes(s)) {
@@ -220,6 +220,37 @@ if (suites.includes('maml')) {
   }
   await measure('maml', 'meta-steps/s', cases);
   parallel.forEach((p) => p.dispose());
+}
+
+if (suites.includes('samplers')) {
+  // One whole meta-step through metaTrain (sampling the tasks and their data, the learner, the
+  // outer step, the sampler's bookkeeping and updates), MAML on sinusoid with metagrad train's
+  // defaults, per task sampler. The flow adversary updates every 10 steps by default; with
+  // --flow-interval 1 every step, so the difference to uniform is one update's cost.
+  const c0 = runConfig({ 'meta-steps': 1000000 });
+  const family = makeFamily(c0);
+  const cases = [];
+  for (const [label, flags] of [
+    ['no sampler (metaTrain\'s default)', null], ['uniform', { sampler: 'uniform' }], ['buffer (RMAML)', { sampler: 'buffer' }], ['cvar (CVaR-ML)', { sampler: 'cvar' }],
+    ['cem (RoML)', { sampler: 'cem' }], ['dro (by amplitude)', { sampler: 'dro', 'dro-group-by': 'amplitude' }], ['flow (AR-MAML), update every 10 steps', { sampler: 'flow' }],
+    ['flow (AR-MAML), update every step', { sampler: 'flow', 'flow-interval': 1 }],
+  ] as const) {
+    const c = runConfig({ 'meta-steps': 1000000, ...(flags ?? {}) });
+    const learner = makeLearner(c, family);
+    const sampler = flags ? makeSampler({ ...c, sampler: c.sampler ?? 'uniform' }, family) : undefined;
+    const optimizer = new Adam(learner.metaParameters(), { lr: 1e-3 });
+    const stream = new Rng(1);
+    let step = 0;
+    cases.push({
+      name: `MAML sinusoid meta-step, sampler ${label}`,
+      fn: () => {
+        metaTrain({ learner, family, optimizer, metaSteps: step + 1, startStep: step, metaBatch: c.metaBatch, shots: c.shots, rng: stream, ...(sampler ? { sampler } : {}) });
+        step++;
+      },
+      work: 1,
+    });
+  }
+  await measure('samplers', 'meta-steps/s', cases);
 }
 
 if (suites.includes('overhead')) {

@@ -189,6 +189,15 @@ test('CEM: the update by hand on a small batch (weights 1 at phi0)', () => {
   const v = (i: number) => tasks[i].id[1] / 10;
   assertClose(cem.phi, [0.5 * 0.5 + 0.5 * ((u(3) + u(4)) / 2), 0.5 * 0.5 + 0.5 * ((v(3) + v(4)) / 2)], 1e-12);
   assert.equal(cem.history().threshold.rows[0].slice(1), [2.4, 2]);
+  // the next tasks carry importance weights p0/p_phi = 1 / Π_j Beta(u_j; 2 phi_j, 2 - 2 phi_j)
+  const next = cem.sample(new Rng(1), 3);
+  cem.observe(next, [0, 0, 0], 1);
+  const pending = cem.state().pending;
+  assert.equal(pending.shape, [3, 4]);
+  next.forEach((t, i) => {
+    const density = Math.exp(betaLogPdf(t.id[0], 2 * cem.phi[0], 2 - 2 * cem.phi[0]) + betaLogPdf(t.id[1] / 10, 2 * cem.phi[1], 2 - 2 * cem.phi[1]));
+    assertClose([pending.data[i * 4 + 2]], [1 / density], 1e-9, 1e-9, `weight of task ${i}`);
+  });
 });
 
 test('a sampler state round trip continues with the same numbers (resume)', () => {

@@ -6,7 +6,7 @@
 import type { Tensor } from '../autograd/tensor.ts';
 import type { ParamMap } from '../nn/module.ts';
 import { Registry, type Entry, type OptionValues } from '../options.ts';
-import { sinusoidEntry } from './sinusoid-entry.ts';
+import { robustSineEntry, sinusoidEntry } from './sinusoid-entry.ts';
 import type { Batch, TaskFamily } from './task.ts';
 
 /** What a picture needs of a trained learner: its weights, how it adapts, how it predicts. */
@@ -29,7 +29,7 @@ export interface EnvironmentEntry extends Entry {
   plots?(family: TaskFamily, learner: Adapter, o: PlotOptions): string[];
 }
 
-const BUILT_IN = (): EnvironmentEntry[] => [sinusoidEntry];
+const BUILT_IN = (): EnvironmentEntry[] => [sinusoidEntry, robustSineEntry];
 
 // Made at first use, not at module load: a bundle that never reads the registry drops it and
 // every entry it lists (a module-level `new` would have to be kept, for its side effects).

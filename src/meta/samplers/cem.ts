@@ -14,7 +14,7 @@ import { Tensor } from '../../autograd/tensor.ts';
 import type { Task, TaskFamily } from '../../envs/task.ts';
 import type { Rng } from '../../rng.ts';
 import { expectContext, historyState, restoreHistory, type SamplerContext, type SamplerSeries, type TaskSampler } from './sampler.ts';
-import { betaLogPdf, betaVariate, quantile } from './stats.ts';
+import { betaVariate, logGamma, quantile } from './stats.ts';
 
 export interface CEMOptions {
   /** The tail the sampler aims at (default 0.05). */
@@ -31,20 +31,27 @@ export interface CEMOptions {
 
 const clipMean = (v: number) => Math.min(0.999, Math.max(0.001, v));
 
-/** The log-density of id under parameters phi, per the family's coordinate kinds. */
-function logDensity(family: TaskFamily, phi: readonly number[], id: readonly number[]): number {
-  let s = 0;
-  for (let j = 0; j < phi.length; j++) {
-    const lo = family.idLow[j];
-    const hi = family.idHigh[j];
-    if (hi === Infinity) {
-      s += -Math.log(phi[j]) - (id[j] - lo) / phi[j];
-    } else {
-      const u = Math.min(0.999, Math.max(0.001, (id[j] - lo) / (hi - lo)));
-      s += betaLogPdf(u, 2 * phi[j], 2 - 2 * phi[j]);
+/**
+ * The log-density of ids under parameters phi, per the family's coordinate kinds; the Beta
+ * normalisers are computed once per phi (they change only at updates, and were most of the
+ * sampler's cost per task).
+ */
+function densityOf(family: TaskFamily, phi: readonly number[]): (id: readonly number[]) => number {
+  const norm = phi.map((p, j) => (family.idHigh[j] === Infinity ? -Math.log(p) : -logGamma(2 * p) - logGamma(2 - 2 * p))); // log Γ(2) = 0
+  return (id) => {
+    let s = 0;
+    for (let j = 0; j < phi.length; j++) {
+      const lo = family.idLow[j];
+      const hi = family.idHigh[j];
+      if (hi === Infinity) {
+        s += norm[j] - (id[j] - lo) / phi[j];
+      } else if (phi[j] !== 0.5) { // (at 0.5 the density is uniform: nothing to add)
+        const u = Math.min(0.999, Math.max(0.001, (id[j] - lo) / (hi - lo)));
+        s += (2 * phi[j] - 1) * (Math.log(u) - Math.log(1 - u)) + norm[j];
+      }
     }
-  }
-  return s;
+    return s;
+  };
 }
 
 export class CEMSampler implements TaskSampler {
@@ -91,20 +98,26 @@ export class CEMSampler implements TaskSampler {
       : f.idLow[j] + (f.idHigh[j] - f.idLow[j]) * betaVariate(rng, 2 * p, 2 - 2 * p)));
   }
 
+  private density: { phi: number[]; of: (id: readonly number[]) => number } | null = null;
+  private density0: ((id: readonly number[]) => number) | null = null;
+
   sample(rng: Rng, count: number): Task[] {
     const f = this.ctx.family;
+    if (this.density?.phi !== this.phi) this.density = { phi: this.phi, of: densityOf(f, this.phi) };
+    const p = this.density.of;
+    const p0 = (this.density0 ??= densityOf(f, this.phi0));
     this.drawn = [];
     return Array.from({ length: count }, () => {
       const original = this.nu > 0 && rng.uniform() < this.nu;
       const id = this.draw(rng, original ? this.phi0 : this.phi);
-      const weight = original ? 1 : Math.exp(logDensity(f, this.phi0, id) - logDensity(f, this.phi, id));
+      const weight = original ? 1 : Math.exp(p0(id) - p(id));
       this.drawn.push({ id, weight });
       return f.task(id);
     });
   }
 
   observe(_tasks: readonly Task[], losses: readonly number[], step: number): void {
-    this.drawn.forEach((d, i) => this.pending.push({ ...d, loss: losses[i] }));
+    for (let i = 0; i < this.drawn.length; i++) this.pending.push({ id: this.drawn[i].id, weight: this.drawn[i].weight, loss: losses[i] });
     this.drawn = [];
     if (this.pending.length >= this.batchSize) this.update(step);
   }

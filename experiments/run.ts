@@ -1,0 +1,43 @@
+// `npm run experiment -- NAME [--meta-steps N] [--seeds 0,1,2] [--tasks N] [--shard K/N] [--out FILE]`:
+// the long experiments, apart from npm test. Prints a markdown table (the README's) and writes
+// every number to runs/experiments/NAME.json (or FILE). --shard K/N runs every N-th of the
+// method-and-seed runs from the K-th (a test runs two shards side by side and joins them).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { 'meta-steps': { type: 'string' }, seeds: { type: 'string' }, tasks: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' } },
+});
+const fail = (message: string) => {
+  console.error(`experiment: ${message}`);
+  process.exit(2);
+};
+const name = positionals[0] ?? 'robust-sine';
+if (name !== 'robust-sine') fail(`unknown experiment '${name}'; expected robust-sine`);
+const int = (v: string | undefined, dflt: number, what: string) => {
+  const n = v === undefined ? dflt : Number(v);
+  if (!Number.isInteger(n) || n < 1) fail(`${what} must be a positive integer, got '${v}'`);
+  return n;
+};
+const o = {
+  metaSteps: int(values['meta-steps'], PAPER.metaSteps, '--meta-steps'),
+  seeds: values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : [...PAPER.seeds],
+  tasks: int(values.tasks, PAPER.tasks, '--tasks'),
+};
+const [k, n] = (values.shard ?? '0/1').split('/').map(Number);
+if (!(Number.isInteger(k) && Number.isInteger(n) && n >= 1 && k >= 0 && k < n)) fail(`--shard must be K/N with 0 <= K < N, got '${values.shard}'`);
+const runs = o.seeds.flatMap((seed) => METHODS.map((m) => ({ m, seed }))).filter((_, i) => i % n === k);
+const results = runs.map(({ m, seed }) => {
+  const t0 = performance.now();
+  const r = robustSineRun(m, seed, o);
+  console.error(`${m.name}, seed ${seed}: ${((performance.now() - t0) / 1000).toFixed(1)} s, CVaR@0.05 after 1..4: ${r.cvar.slice(1, 5).map((v) => v.toFixed(2)).join(' ')}`);
+  return { method: m.name, seed, r };
+});
+const out = values.out ?? `runs/experiments/${name}.json`;
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify({ options: o, results: results.map(({ method, seed, r }) => ({ method, seed, r: { ...r, perTask: undefined } })) }, null, 2) + '\n');
+console.log(`${name}: ${o.metaSteps} meta-steps, seeds ${o.seeds.join(', ')}, ${o.tasks} held-out tasks (10-shot)\n`);
+console.log(robustSineTable(results));
