@@ -1,10 +1,12 @@
 // `npm run experiment -- NAME [--meta-steps N] [--seeds 0,1,2] [--tasks N] [--shard K/N] [--out FILE]`:
 // the long experiments, apart from npm test. Prints a markdown table (the README's) and writes
-// every number to runs/experiments/NAME.json (or FILE). --shard K/N runs every N-th of the
-// method-and-seed runs from the K-th (a test runs two shards side by side and joins them).
+// every number to runs/experiments/NAME.json (or FILE), pictures beside it. NAME: robust-sine
+// (--shard K/N runs every N-th of the method-and-seed runs from the K-th; a test runs two
+// shards side by side and joins them) or pcgrad.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pcgradPlot, pcgradTable, pcgradToy } from './pcgrad.ts';
 import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
 
 const { values, positionals } = parseArgs({
@@ -16,7 +18,17 @@ const fail = (message: string) => {
   process.exit(2);
 };
 const name = positionals[0] ?? 'robust-sine';
-if (name !== 'robust-sine') fail(`unknown experiment '${name}'; expected robust-sine`);
+if (name !== 'robust-sine' && name !== 'pcgrad') fail(`unknown experiment '${name}'; expected robust-sine or pcgrad`);
+if (name === 'pcgrad') {
+  const runs = (['sum', 'pcgrad'] as const).map((c) => pcgradToy(c));
+  const out = values.out ?? 'runs/experiments/pcgrad.json';
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(runs) + '\n');
+  writeFileSync(out.replace(/\.json$/, '') + '.svg', pcgradPlot(runs));
+  console.log(`pcgrad toy: Adam 0.01, 25,000 steps from (0.5, -3); picture: ${out.replace(/\.json$/, '')}.svg\n`);
+  console.log(pcgradTable(runs));
+  process.exit(0);
+}
 const int = (v: string | undefined, dflt: number, what: string) => {
   const n = v === undefined ? dflt : Number(v);
   if (!Number.isInteger(n) || n < 1) fail(`${what} must be a positive integer, got '${v}'`);

@@ -96,3 +96,7 @@ export type { GroupDROOptions } from './meta/samplers/dro.ts';
 export { registerSampler, samplerEntry, samplerNames } from './meta/samplers/registry.ts';
 export type { SamplerEntry } from './meta/samplers/registry.ts';
 export { samplerPlots } from './meta/samplers/plots.ts';
+
+// multi-task learning
+export { MultiTask, pcgrad } from './meta/multitask.ts';
+export type { MultiTaskOptions, GradientCombination } from './meta/multitask.ts';

@@ -1,5 +1,6 @@
 // Minimal SVG line plots (no dependency, no Node built-ins): series of (x, y) points on linear
-// axes, a legend, optional scatter points. Enough for learning curves and sinusoid fits.
+// axes, a legend, optional scatter points, and contour lines of a function of two variables
+// underneath (marching squares). Enough for learning curves, sinusoid fits, optimisation paths.
 export interface Series {
   label: string;
   xs: readonly number[];
@@ -17,6 +18,40 @@ export interface PlotOptions {
   width?: number;
   height?: number;
   logY?: boolean;
+  /** Line segments [x0, y0, x1, y1] drawn thin and grey under the series (contourSegments). */
+  background?: readonly (readonly number[])[];
+}
+
+/**
+ * Contour lines of f over a box, by marching squares on an n x n grid: segments
+ * [x0, y0, x1, y1] where f crosses each level (for PlotOptions.background).
+ */
+export function contourSegments(f: (x: number, y: number) => number, xRange: readonly [number, number], yRange: readonly [number, number], n: number, levels: readonly number[]): number[][] {
+  const [xa, xb] = xRange;
+  const [ya, yb] = yRange;
+  const xs = Array.from({ length: n + 1 }, (_, i) => xa + ((xb - xa) * i) / n);
+  const ys = Array.from({ length: n + 1 }, (_, j) => ya + ((yb - ya) * j) / n);
+  const v = xs.map((x) => ys.map((y) => f(x, y)));
+  const out: number[][] = [];
+  for (const level of levels) {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        // the cell's corners counter-clockwise, and where the level crosses each edge
+        const c = [[xs[i], ys[j], v[i][j]], [xs[i + 1], ys[j], v[i + 1][j]], [xs[i + 1], ys[j + 1], v[i + 1][j + 1]], [xs[i], ys[j + 1], v[i][j + 1]]];
+        const hits: number[][] = [];
+        for (let e = 0; e < 4; e++) {
+          const [x0, y0, a] = c[e];
+          const [x1, y1, b] = c[(e + 1) % 4];
+          if (Number.isFinite(a) && Number.isFinite(b) && (a < level) !== (b < level)) {
+            const t = (level - a) / (b - a);
+            hits.push([x0 + t * (x1 - x0), y0 + t * (y1 - y0)]);
+          }
+        }
+        for (let h = 0; h + 1 < hits.length; h += 2) out.push([...hits[h], ...hits[h + 1]]);
+      }
+    }
+  }
+  return out;
 }
 
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
@@ -37,8 +72,9 @@ export function linePlot(series: readonly Series[], o: PlotOptions): string {
   const H = o.height ?? 400;
   const m = { l: 64, r: 16, t: 36, b: 48 };
   const ty = (v: number) => (o.logY ? Math.log10(Math.max(v, 1e-12)) : v);
-  const allX = series.flatMap((s) => s.xs);
-  const allY = series.flatMap((s) => s.ys.map(ty)).filter(Number.isFinite);
+  const back = o.background ?? [];
+  const allX = [...series.flatMap((s) => s.xs), ...back.flatMap((g) => [g[0], g[2]])];
+  const allY = [...series.flatMap((s) => s.ys.map(ty)), ...back.flatMap((g) => [ty(g[1]), ty(g[3])])].filter(Number.isFinite);
   let [x0, x1] = [Math.min(...allX), Math.max(...allX)];
   let [y0, y1] = [Math.min(...allY), Math.max(...allY)];
   if (x0 === x1) [x0, x1] = [x0 - 1, x1 + 1];
@@ -60,6 +96,10 @@ export function linePlot(series: readonly Series[], o: PlotOptions): string {
     const y = H - m.b - ((t - y0) / (y1 - y0)) * (H - m.t - m.b);
     parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" stroke="#eee"/>`);
     parts.push(`<text x="${m.l - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${o.logY ? Number((10 ** t).toPrecision(2)) : t}</text>`);
+  }
+  if (back.length) {
+    const d = back.map((g) => `M${px(g[0]).toFixed(1)} ${py(g[1]).toFixed(1)}L${px(g[2]).toFixed(1)} ${py(g[3]).toFixed(1)}`).join('');
+    parts.push(`<path d="${d}" fill="none" stroke="#bbb" stroke-width="0.8"/>`);
   }
   parts.push(`<rect x="${W - m.r - 156}" y="${m.t + 2}" width="152" height="${16 * series.length + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
   series.forEach((s, i) => {
