@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
+import { MODELS, RANKS, msrPicture, msrRun, msrTable } from './msr.ts';
 import { pcgradPlot, pcgradTable, pcgradToy } from './pcgrad.ts';
 import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
 
@@ -17,8 +18,33 @@ const fail = (message: string) => {
   console.error(`experiment: ${message}`);
   process.exit(2);
 };
+const int = (v: string | undefined, dflt: number, what: string) => {
+  const n = v === undefined ? dflt : Number(v);
+  if (!Number.isInteger(n) || n < 1) fail(`${what} must be a positive integer, got '${v}'`);
+  return n;
+};
+const [k, n] = (values.shard ?? '0/1').split('/').map(Number);
+if (!(Number.isInteger(k) && Number.isInteger(n) && n >= 1 && k >= 0 && k < n)) fail(`--shard must be K/N with 0 <= K < N, got '${values.shard}'`);
 const name = positionals[0] ?? 'robust-sine';
-if (name !== 'robust-sine' && name !== 'pcgrad') fail(`unknown experiment '${name}'; expected robust-sine or pcgrad`);
+if (!['robust-sine', 'pcgrad', 'msr'].includes(name)) fail(`unknown experiment '${name}'; expected robust-sine, pcgrad or msr`);
+if (name === 'msr') {
+  const all = RANKS.flatMap((rank) => MODELS.map((model) => ({ rank, model })));
+  const mine = all.filter((_, i) => i % n === k);
+  const runs = mine.map(({ rank, model }) => {
+    const t0 = performance.now();
+    const r = msrRun(rank, model, values['meta-steps'] ? int(values['meta-steps'], 1000, '--meta-steps') : 1000);
+    console.error(`${model}, rank ${rank}: ${((performance.now() - t0) / 1000).toFixed(1)} s, query MSE ${r.mse.toFixed(3)}`);
+    return r;
+  });
+  const out = values.out ?? 'runs/experiments/msr.json';
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(runs) + '\n');
+  const rank1 = runs.find((r) => r.rank === 1 && r.weights);
+  if (rank1) writeFileSync(out.replace(/\.json$/, '') + '-rank1-weights.svg', msrPicture(rank1));
+  console.log('msr: 1,000 meta-steps, 300 held-out tasks, query MSE after one step ± 95% interval\n');
+  console.log(msrTable(runs));
+  process.exit(0);
+}
 if (name === 'pcgrad') {
   const runs = (['sum', 'pcgrad'] as const).map((c) => pcgradToy(c));
   const out = values.out ?? 'runs/experiments/pcgrad.json';
@@ -29,18 +55,11 @@ if (name === 'pcgrad') {
   console.log(pcgradTable(runs));
   process.exit(0);
 }
-const int = (v: string | undefined, dflt: number, what: string) => {
-  const n = v === undefined ? dflt : Number(v);
-  if (!Number.isInteger(n) || n < 1) fail(`${what} must be a positive integer, got '${v}'`);
-  return n;
-};
 const o = {
   metaSteps: int(values['meta-steps'], PAPER.metaSteps, '--meta-steps'),
   seeds: values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : [...PAPER.seeds],
   tasks: int(values.tasks, PAPER.tasks, '--tasks'),
 };
-const [k, n] = (values.shard ?? '0/1').split('/').map(Number);
-if (!(Number.isInteger(k) && Number.isInteger(n) && n >= 1 && k >= 0 && k < n)) fail(`--shard must be K/N with 0 <= K < N, got '${values.shard}'`);
 const runs = o.seeds.flatMap((seed) => METHODS.map((m) => ({ m, seed }))).filter((_, i) => i % n === k);
 const results = runs.map(({ m, seed }) => {
   const t0 = performance.now();

@@ -119,3 +119,40 @@ export function linePlot(series: readonly Series[], o: PlotOptions): string {
   parts.push('</svg>');
   return parts.join('\n');
 }
+
+/**
+ * Matrices side by side as heat maps (blue negative, white zero, red positive, each scaled to
+ * its own largest magnitude; cells under 2% of it stay white), e.g. a learned weight matrix
+ * beside the true one.
+ */
+export function matrixPlot(panels: readonly { title: string; rows: number; cols: number; values: ArrayLike<number> }[], title: string): string {
+  const cell = 4;
+  const gap = 24;
+  const widths = panels.map((p) => p.cols * cell);
+  const W = widths.reduce((a, b) => a + b + gap, gap);
+  const H = 56 + Math.max(...panels.map((p) => p.rows * cell)) + 16;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(title)}</text>`,
+  ];
+  let x0 = gap;
+  panels.forEach((p, k) => {
+    let top = 0;
+    for (let i = 0; i < p.rows * p.cols; i++) top = Math.max(top, Math.abs(p.values[i]));
+    parts.push(`<text x="${x0 + widths[k] / 2}" y="44" text-anchor="middle">${esc(p.title)}</text>`);
+    for (let r = 0; r < p.rows; r++) {
+      for (let c = 0; c < p.cols; c++) {
+        const v = top > 0 ? p.values[r * p.cols + c] / top : 0;
+        if (Math.abs(v) < 0.02) continue;
+        const fade = Math.round(255 * (1 - Math.min(1, Math.abs(v))));
+        const color = v >= 0 ? `rgb(255,${fade},${fade})` : `rgb(${fade},${fade},255)`;
+        parts.push(`<rect x="${x0 + c * cell}" y="${56 + r * cell}" width="${cell}" height="${cell}" fill="${color}"/>`);
+      }
+    }
+    parts.push(`<rect x="${x0}" y="56" width="${widths[k]}" height="${p.rows * cell}" fill="none" stroke="#999"/>`);
+    x0 += widths[k] + gap;
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}

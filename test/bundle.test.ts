@@ -11,9 +11,10 @@ import { createContext, runInContext } from 'node:vm';
 // 70 KiB of it are the five WASM builds in base64; argument checks with messages that name the
 // function and the values (issue #12) took the JS from 81 to 96 KiB, and the registries of
 // environments and learners, the run recipe and the SVG plots (issue #13) to 106; the six task
-// samplers with the normalizing flow, their registry and plots (issue #9) to 135. The next
-// lever is the two shared-memory builds (23 KiB of base64), which only threadedKernels needs.
-const BUDGET_BYTES = 210 * 1024;
+// samplers with the normalizing flow, their registry and plots (issue #9) to 135; MultiTask,
+// PCGrad, MSR's layers and family and the heat maps (issue #11) to 141. The next lever is the
+// two shared-memory builds (23 KiB of base64), which only threadedKernels needs.
+const BUDGET_BYTES = 220 * 1024;
 
 test(`dist/index.js (minified ESM, WASM inlined) is under ${BUDGET_BYTES / 1024} KiB`, () => {
   const size = statSync('dist/index.js').size;
