@@ -104,3 +104,11 @@ export { samplerPlots } from './meta/samplers/plots.ts';
 // multi-task learning
 export { MultiTask, pcgrad } from './meta/multitask.ts';
 export type { MultiTaskOptions, GradientCombination } from './meta/multitask.ts';
+
+// reinforcement-learning environments
+export { VectorEnv } from './envs/rl/env.ts';
+export type { Env, EnvFamily, EnvSpec, Space, BoxSpace, DiscreteSpace, StepResult, VectorStep } from './envs/rl/env.ts';
+export { PointNav2D, Reach2D } from './envs/rl/pointnav.ts';
+export type { Reach2DOptions } from './envs/rl/pointnav.ts';
+export { Pendulum } from './envs/rl/pendulum.ts';
+export { CartPole } from './envs/rl/cartpole.ts';
