@@ -1,6 +1,7 @@
 // npm run bench [-- --suite peak|gemm|crossover|conv|maml|samplers|overhead|all] [--quick] [--json] [--vs tfjs|torch] [--no-relaxed]
 // tinybench suites; every figure is a median with its spread (median absolute deviation, as a
 // percentage), measured side by side in one run. Writes bench/results/latest.json.
+import { threadsWasm } from '../src/kernels/threads-wasm.ts';
 import { setFlagsFromString } from 'node:v8';
 import { Bench } from 'tinybench';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
@@ -120,7 +121,7 @@ if (suites.includes('gemm')) {
 
 if (suites.includes('threads')) {
   // One GEMM on one thread and on two (shared-memory WASM, a worker from dist/gemm-worker.js).
-  const two = await threadedKernels({ spawn: () => new Worker('./dist/gemm-worker.js'), threads: 2 });
+  const two = await threadedKernels({ builds: threadsWasm, spawn: () => new Worker('./dist/gemm-worker.js'), threads: 2 });
   const one = backendKernels('wasm-simd');
   const cases = [];
   for (const n of values.quick ? [512] : [256, 512, 1024]) {

@@ -2,6 +2,7 @@
 // with real worker threads: jobs run and report success or failure, a worker that fails to start
 // or never starts is reported (not waited on forever), a job that hangs times out; and both users
 // of the protocol report a worker that never starts.
+import { threadsWasm } from '../src/kernels/threads-wasm.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Worker } from 'node:worker_threads';
@@ -66,7 +67,7 @@ test('a job that hangs past the timeout throws the caller\'s error', async () =>
 
 test('threadedKernels and parallelTasks report a worker that never starts', async () => {
   const silent = () => new Worker('setTimeout(() => {}, 60000)', { eval: true });
-  await threadedKernels({ spawn: silent, threads: 2, startTimeoutMs: 300 }).then(
+  await threadedKernels({ builds: threadsWasm, spawn: silent, threads: 2, startTimeoutMs: 300 }).then(
     () => assert.unreachable('threadedKernels started without its worker'),
     (e: Error) => assert.ok(e instanceof BackendError && e.message.includes('did not start within 300 ms'), e.message),
   );

@@ -2,6 +2,7 @@
 // the single-thread kernel's results bit for bit, on every split: widths that are not
 // multiples of 8, batches, broadcast operands, all transposes, and products below the
 // threshold that stay on the calling thread.
+import { threadsWasm } from '../src/kernels/threads-wasm.ts';
 import { setFlagsFromString } from 'node:v8';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -15,7 +16,7 @@ setFlagsFromString('--experimental-wasm-relaxed-simd');
 let k2: ThreadedKernels;
 
 test('two threads start and name their kernel', async () => {
-  k2 = await threadedKernels({ spawn: () => new Worker('./dist/gemm-worker.js'), threads: 2, minMacs: 0 });
+  k2 = await threadedKernels({ builds: threadsWasm, spawn: () => new Worker('./dist/gemm-worker.js'), threads: 2, minMacs: 0 });
   assert.is(k2.threads, 2);
   assert.match(k2.kernelNames.gemm, /^f32_gemm_4x8_wasm(relaxed)?simd_x2threads$/);
 });

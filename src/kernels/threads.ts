@@ -15,16 +15,24 @@ import { LinearMemory } from './linear-memory.ts';
 import { backendKernels, isReproducible } from './backend.ts';
 import { decodeBase64 } from './base64.ts';
 import { CONTROL_WORDS, announceFailure, awaitDone, awaitReadyAsync, post, serve, type HandoffTiming } from './handoff.ts';
-import { THREADS_RELAXED_WASM_BASE64, THREADS_WASM_BASE64 } from './wasm-bytes.generated.ts';
 
 export interface WorkerLike {
   postMessage(message: unknown): void;
   terminate(): unknown;
 }
 
+/** The shared-memory kernel builds, base64 or bytes: `threadsWasm` from 'metagrad/threads-wasm'. */
+export interface ThreadBuilds {
+  readonly simd: string | Uint8Array;
+  /** Tried first where the CPU has relaxed SIMD (not in reproducible mode). */
+  readonly relaxed?: string | Uint8Array;
+}
+
 export interface ThreadOptions {
   /** Starts one worker running a script that passes its first message to startGemmWorker. */
   spawn: () => WorkerLike;
+  /** The shared-memory builds (import { threadsWasm } from 'metagrad/threads-wasm'). */
+  builds: ThreadBuilds;
   /** Threads in all, the caller's included (default 2). */
   threads?: number;
   /** Multiply-adds below which a product runs on the calling thread alone (default 64³). */
@@ -67,11 +75,12 @@ const CTL_BASE = 4096; // edge tiles below: thread i's at 128 * i
 const ARENA_BASE = 8192;
 
 /** The shared-memory kernel build this runtime validates (relaxed SIMD first), or null. */
-export function threadsBuild(): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } | null {
+function threadsBuild(builds: ThreadBuilds): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } | null {
   if (typeof SharedArrayBuffer === 'undefined' || typeof Atomics === 'undefined') return null;
-  for (const [b64, relaxed] of [[THREADS_RELAXED_WASM_BASE64, true], [THREADS_WASM_BASE64, false]] as const) {
-    if (relaxed && isReproducible()) continue; // fused multiply-add rounds differently by CPU
-    const bytes = decodeBase64(b64);
+  const candidates = [[builds.relaxed, true], [builds.simd, false]] as const;
+  for (const [build, relaxed] of candidates) {
+    if (build === undefined || (relaxed && isReproducible())) continue; // fused multiply-add rounds differently by CPU
+    const bytes = typeof build === 'string' ? decodeBase64(build) : new Uint8Array(build);
     if (WebAssembly.validate(bytes)) return { bytes, relaxed };
   }
   return null;
@@ -117,7 +126,12 @@ export async function threadedKernels(options: ThreadOptions): Promise<ThreadedK
   const threads = options.threads ?? 2;
   const minMacs = options.minMacs ?? 64 ** 3;
   if (!Number.isInteger(threads) || threads < 1 || threads > 32) throw new BackendError(`threadedKernels: threads must be an integer from 1 to 32, got ${threads}`);
-  const build = threadsBuild();
+  const builds = options.builds;
+  const isBuild = (b: unknown) => typeof b === 'string' || b instanceof Uint8Array;
+  if (builds === null || typeof builds !== 'object' || !isBuild(builds.simd) || (builds.relaxed !== undefined && !isBuild(builds.relaxed))) {
+    throw new ArgumentError(`threadedKernels: options.builds must be the shared-memory builds (import { threadsWasm } from 'metagrad/threads-wasm'), got ${describe(builds)}`);
+  }
+  const build = threadsBuild(builds);
   if (!build) throw new BackendError('threadedKernels: this runtime has no shared-memory WebAssembly threads (SharedArrayBuffer; in browsers, cross-origin isolation)');
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 16384, shared: true });
   const module = await WebAssembly.compile(build.bytes);
