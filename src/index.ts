@@ -112,3 +112,4 @@ export { PointNav2D, Reach2D } from './envs/rl/pointnav.ts';
 export type { Reach2DOptions } from './envs/rl/pointnav.ts';
 export { Pendulum } from './envs/rl/pendulum.ts';
 export { CartPole } from './envs/rl/cartpole.ts';
+export { KhazadDum } from './envs/rl/khazad-dum.ts';

@@ -3,7 +3,8 @@
 // actions and task ids refused by name.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ArgumentError, CartPole, Pendulum, PointNav2D, Reach2D, Rng, VectorEnv } from '../src/index.ts';
+import { ArgumentError, CartPole, KhazadDum, Pendulum, PointNav2D, Reach2D, Rng, VectorEnv } from '../src/index.ts';
+import { khazadDumCell } from '../src/envs/rl/khazad-dum.ts';
 import { assertClose, assertThrowsTyped } from './helpers.ts';
 
 test('PointNav2D: the velocity is clipped, the reward is minus the distance after the move, the goal ends it', () => {
@@ -84,6 +85,40 @@ test('CartPole: the first push by hand, +1 per step, the pole falls under a cons
   while (!env.step(1).terminated) steps++;
   assert.ok(steps > 5 && steps < 100, `fell after ${steps} steps`);
   assertThrowsTyped(() => env.step(2), ArgumentError, 'cartpole.step', 'integer from 0 to 1');
+});
+
+test('KhazadDum: the map, the narrow bridge to the goal, its noise penalty, falling and walls', () => {
+  assert.equal([[2, 4], [5, 4], [8, 4], [6, 2], [0, 3], [3, 8]].map(([x, y]) => khazadDumCell(x, y)), [0, -1, 0, 0, 1, 1]);
+  const env = new KhazadDum().make();
+  env.setTask([0]);
+  env.reset(0);
+  env.setPosition(2, 2);
+  const rewards = [0, 1, 2, 3, 4].map(() => env.step(3));
+  assertClose(rewards.slice(0, 4).map((r) => r.reward * 32), [3, 2, 1, 0].map((d) => -(d + 1) / 5), 1e-12); // y 3..6: |y - 7| / 5
+  assert.ok(rewards[4].terminated && Math.abs(rewards[4].reward - 5 / 32) < 1e-12, 'at the goal: +5');
+  // noise on the bridge: the step costs 3σ more, and moves off the straight line
+  env.setTask([0.5]);
+  env.reset(1);
+  env.setPosition(2, 3);
+  const noisy = env.step(3);
+  const [x, y] = [noisy.obs[0] * 10, noisy.obs[1] * 8];
+  assert.ok(x !== 2 || y !== 4, 'the noise moved it');
+  if (!noisy.info?.fell) assertClose([noisy.reward * 32], [Math.max(-(Math.abs(x - 2) + Math.abs(y - 7)) / 5, -1) - 1.5], 1e-12);
+  // falling: -1 then and on every later step, the agent stays
+  env.setTask([0]);
+  env.reset(2);
+  env.setPosition(3, 2);
+  const fall = env.step(3);
+  assert.is(fall.info?.fell, 1);
+  const after = env.step(0);
+  assert.equal([fall.reward, after.reward, after.obs[0], after.obs[1]], [-1 / 32, -1 / 32, fall.obs[0], fall.obs[1]]);
+  // a wall stops it
+  env.reset(3);
+  env.setPosition(1, 1);
+  assert.equal(Array.from(env.step(0).obs), [0.1, 0.125]);
+  assertThrowsTyped(() => env.setTask([-0.1]), ArgumentError, 'khazaddum.setTask', '>= 0');
+  const sigmas = new KhazadDum().sampleTasks(new Rng(0), 20000).map(([s]) => s);
+  assertClose([sigmas.reduce((a, b) => a + b, 0) / sigmas.length], [0.1], 0.003);
 });
 
 test('seeded resets repeat; N copies stepped together equal each stepped alone; ended copies stay ended', () => {
