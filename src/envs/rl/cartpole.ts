@@ -8,7 +8,7 @@
 // pole half-length, damping] in [0.05, 0.5] x [0.25, 1] x [0, 0.5].
 import type { Rng } from '../../rng.ts';
 import { Rng as Generator } from '../../rng.ts';
-import { checkTaskId, discreteAction, type BoxSpace, type DiscreteSpace, type Env, type EnvFamily, type StepResult } from './env.ts';
+import { WithSpec, checkTaskId, discreteAction, type BoxSpace, type DiscreteSpace, type Env, type EnvFamily, type EnvSpec, type StepResult } from './env.ts';
 
 const GRAVITY = 9.8;
 const CART_MASS = 1;
@@ -18,24 +18,21 @@ const THETA_LIMIT = (12 * 2 * Math.PI) / 360;
 const X_LIMIT = 2.4;
 const OBS: BoxSpace = { kind: 'box', low: [-4.8, -Infinity, -0.42, -Infinity], high: [4.8, Infinity, 0.42, Infinity] };
 const ACT: DiscreteSpace = { kind: 'discrete', n: 2 };
-const ID_NAMES = ['pole mass', 'pole half-length', 'damping'];
 const ID_LOW = [0.05, 0.25, 0];
 const ID_HIGH = [0.5, 1, 0.5];
+const SPEC: EnvSpec = { name: 'cartpole', observationSpace: OBS, actionSpace: ACT, idNames: ['pole mass', 'pole half-length', 'damping'], idLow: ID_LOW, idHigh: ID_HIGH, horizon: 500 };
 
-class CartPoleEnv implements Env {
-  readonly name = 'cartpole';
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ID_NAMES;
-  readonly idLow = ID_LOW;
-  readonly idHigh = ID_HIGH;
-  readonly horizon = 500;
+class CartPoleEnv extends WithSpec implements Env {
   private m = 0.1;
   private l = 0.5;
   private b = 0;
   readonly state = new Float64Array(4);
   private t = 0;
   private rng = new Generator(0);
+
+  constructor() {
+    super(SPEC);
+  }
 
   setTask(id: readonly number[]): void {
     [this.m, this.l, this.b] = checkTaskId(this, id);
@@ -69,15 +66,12 @@ class CartPoleEnv implements Env {
 }
 
 /** @example new CartPole().make().reset(0).length // 4 */
-export class CartPole implements EnvFamily {
+export class CartPole extends WithSpec implements EnvFamily {
   static readonly typeName: string = 'CartPole';
-  readonly name = 'cartpole';
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ID_NAMES;
-  readonly idLow = ID_LOW;
-  readonly idHigh = ID_HIGH;
-  readonly horizon = 500;
+
+  constructor() {
+    super(SPEC);
+  }
 
   make(): CartPoleEnv {
     return new CartPoleEnv();

@@ -45,6 +45,27 @@ export interface EnvSpec {
   readonly horizon: number;
 }
 
+/** The spec's fields copied onto an environment or its family (both carry them). */
+export abstract class WithSpec implements EnvSpec {
+  readonly name: string;
+  readonly observationSpace: BoxSpace;
+  readonly actionSpace: Space;
+  readonly idNames: readonly string[];
+  readonly idLow: readonly number[];
+  readonly idHigh: readonly number[];
+  readonly horizon: number;
+
+  constructor(spec: EnvSpec) {
+    this.name = spec.name;
+    this.observationSpace = spec.observationSpace;
+    this.actionSpace = spec.actionSpace;
+    this.idNames = spec.idNames;
+    this.idLow = spec.idLow;
+    this.idHigh = spec.idHigh;
+    this.horizon = spec.horizon;
+  }
+}
+
 export interface Env extends EnvSpec {
   setTask(id: readonly number[]): void;
   /** Starts an episode; with a seed, the environment's generator is reseeded first. */

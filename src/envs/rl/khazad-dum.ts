@@ -11,7 +11,7 @@
 import { ArgumentError } from '../../errors.ts';
 import type { Rng } from '../../rng.ts';
 import { Rng as Generator } from '../../rng.ts';
-import { checkTaskId, discreteAction, type BoxSpace, type DiscreteSpace, type Env, type EnvFamily, type StepResult } from './env.ts';
+import { WithSpec, checkTaskId, discreteAction, type BoxSpace, type DiscreteSpace, type Env, type EnvFamily, type EnvSpec, type StepResult } from './env.ts';
 
 const W = 11;
 const H = 9;
@@ -20,6 +20,7 @@ const SCALE = 32;
 const OBS: BoxSpace = { kind: 'box', low: [0, 0], high: [1, 1] };
 const ACT: DiscreteSpace = { kind: 'discrete', n: 4 };
 const MOVES = [[-1, 0], [1, 0], [0, -1], [0, 1]];
+const SPEC: EnvSpec = { name: 'khazaddum', observationSpace: OBS, actionSpace: ACT, idNames: ['noise'], idLow: [0], idHigh: [Infinity], horizon: 32 };
 
 /** What a cell is: 1 wall, -1 abyss, 0 floor. */
 export function khazadDumCell(x: number, y: number): number {
@@ -30,20 +31,17 @@ export function khazadDumCell(x: number, y: number): number {
 
 const onNarrowBridge = (cx: number, cy: number) => cx === 2 && cy >= 3 && cy <= 5;
 
-class KhazadDumEnv implements Env {
-  readonly name = 'khazaddum';
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ['noise'];
-  readonly idLow = [0];
-  readonly idHigh = [Infinity];
-  readonly horizon = 32;
+class KhazadDumEnv extends WithSpec implements Env {
   private sigma = 0.1;
   x = 1;
   y = 1;
   private fallen = false;
   private t = 0;
   private rng = new Generator(0);
+
+  constructor() {
+    super(SPEC);
+  }
 
   setTask(id: readonly number[]): void {
     const [sigma] = checkTaskId(this, id);
@@ -102,16 +100,14 @@ class KhazadDumEnv implements Env {
 }
 
 /** @example new KhazadDum().make().reset(0).length // 2 */
-export class KhazadDum implements EnvFamily {
+export class KhazadDum extends WithSpec implements EnvFamily {
   static readonly typeName: string = 'KhazadDum';
-  readonly name = 'khazaddum';
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ['noise'];
-  readonly idLow = [0];
-  readonly idHigh = [Infinity];
+  /** The mean of the one-sided id's exponential (for the CEM sampler). */
   readonly idMean = [0.1];
-  readonly horizon = 32;
+
+  constructor() {
+    super(SPEC);
+  }
 
   make(): KhazadDumEnv {
     return new KhazadDumEnv();

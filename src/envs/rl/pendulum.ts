@@ -7,7 +7,7 @@
 // [0.4, 1.6] x [0.4, 1.6] x [0, 0.2].
 import type { Rng } from '../../rng.ts';
 import { Rng as Generator } from '../../rng.ts';
-import { boxAction, checkTaskId, type BoxSpace, type Env, type EnvFamily, type StepResult } from './env.ts';
+import { WithSpec, boxAction, checkTaskId, type BoxSpace, type Env, type EnvFamily, type EnvSpec, type StepResult } from './env.ts';
 
 const G = 10;
 const DT = 0.05;
@@ -15,21 +15,14 @@ const MAX_SPEED = 8;
 const MAX_TORQUE = 2;
 const OBS: BoxSpace = { kind: 'box', low: [-1, -1, -MAX_SPEED], high: [1, 1, MAX_SPEED] };
 const ACT: BoxSpace = { kind: 'box', low: [-MAX_TORQUE], high: [MAX_TORQUE] };
-const ID_NAMES = ['mass', 'length', 'damping'];
 const ID_LOW = [0.4, 0.4, 0];
 const ID_HIGH = [1.6, 1.6, 0.2];
+const SPEC: EnvSpec = { name: 'pendulum', observationSpace: OBS, actionSpace: ACT, idNames: ['mass', 'length', 'damping'], idLow: ID_LOW, idHigh: ID_HIGH, horizon: 200 };
 
 /** θ wrapped into [-π, π). */
 export const wrapAngle = (th: number): number => ((((th + Math.PI) % (2 * Math.PI)) + 2 * Math.PI) % (2 * Math.PI)) - Math.PI;
 
-class PendulumEnv implements Env {
-  readonly name = 'pendulum';
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ID_NAMES;
-  readonly idLow = ID_LOW;
-  readonly idHigh = ID_HIGH;
-  readonly horizon = 200;
+class PendulumEnv extends WithSpec implements Env {
   private m = 1;
   private l = 1;
   private b = 0;
@@ -38,6 +31,10 @@ class PendulumEnv implements Env {
   private t = 0;
   private rng = new Generator(0);
   private readonly act = new Float64Array(1);
+
+  constructor() {
+    super(SPEC);
+  }
 
   setTask(id: readonly number[]): void {
     [this.m, this.l, this.b] = checkTaskId(this, id);
@@ -76,15 +73,12 @@ class PendulumEnv implements Env {
 }
 
 /** @example new Pendulum().make().reset(0).length // 3 */
-export class Pendulum implements EnvFamily {
+export class Pendulum extends WithSpec implements EnvFamily {
   static readonly typeName: string = 'Pendulum';
-  readonly name = 'pendulum';
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ID_NAMES;
-  readonly idLow = ID_LOW;
-  readonly idHigh = ID_HIGH;
-  readonly horizon = 200;
+
+  constructor() {
+    super(SPEC);
+  }
 
   make(): PendulumEnv {
     return new PendulumEnv();

@@ -7,23 +7,27 @@
 // mode and two noise modes, weights and spreads configurable, the id box [-1, 1]².
 import { ArgumentError, expectNumber, expectOptions } from '../../errors.ts';
 import type { Rng } from '../../rng.ts';
-import { boxAction, checkTaskId, type BoxSpace, type Env, type EnvFamily, type StepResult } from './env.ts';
+import { WithSpec, boxAction, checkTaskId, type BoxSpace, type Env, type EnvFamily, type EnvSpec, type StepResult } from './env.ts';
 
 const OBS: BoxSpace = { kind: 'box', low: [-Infinity, -Infinity], high: [Infinity, Infinity] };
 const ACT: BoxSpace = { kind: 'box', low: [-0.1, -0.1], high: [0.1, 0.1] };
 
-class PointRobot implements Env {
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ['goal x', 'goal y'];
-  readonly horizon = 100;
+const robotSpec = (name: string, low: number, high: number): EnvSpec => ({
+  name, observationSpace: OBS, actionSpace: ACT, idNames: ['goal x', 'goal y'], idLow: [low, low], idHigh: [high, high], horizon: 100,
+});
+const POINTNAV = robotSpec('pointnav', -0.5, 0.5);
+const REACH2D = robotSpec('reach2d', -1, 1);
+
+class PointRobot extends WithSpec implements Env {
   private goal = [0, 0];
   private x = 0;
   private y = 0;
   private t = 0;
   private readonly act = new Float64Array(2);
 
-  constructor(readonly name: string, readonly idLow: readonly number[], readonly idHigh: readonly number[]) {}
+  constructor(spec: EnvSpec) {
+    super(spec);
+  }
 
   setTask(id: readonly number[]): void {
     this.goal = [...checkTaskId(this, id)];
@@ -49,18 +53,15 @@ class PointRobot implements Env {
 }
 
 /** @example new PointNav2D().make().reset() // Float64Array [0, 0] */
-export class PointNav2D implements EnvFamily {
+export class PointNav2D extends WithSpec implements EnvFamily {
   static readonly typeName: string = 'PointNav2D';
-  readonly name = 'pointnav';
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ['goal x', 'goal y'];
-  readonly idLow = [-0.5, -0.5];
-  readonly idHigh = [0.5, 0.5];
-  readonly horizon = 100;
+
+  constructor() {
+    super(POINTNAV);
+  }
 
   make(): Env {
-    return new PointRobot(this.name, this.idLow, this.idHigh);
+    return new PointRobot(POINTNAV);
   }
 
   sampleTasks(rng: Rng, n: number): number[][] {
@@ -78,20 +79,14 @@ export interface Reach2DOptions {
 }
 
 /** @example new Reach2D().sampleTasks(new Rng(0), 3).length // 3 */
-export class Reach2D implements EnvFamily {
+export class Reach2D extends WithSpec implements EnvFamily {
   static readonly typeName: string = 'Reach2D';
-  readonly name = 'reach2d';
-  readonly observationSpace = OBS;
-  readonly actionSpace = ACT;
-  readonly idNames = ['goal x', 'goal y'];
-  readonly idLow = [-1, -1];
-  readonly idHigh = [1, 1];
-  readonly horizon = 100;
   readonly centres: [number, number][];
   readonly spreads: number[];
   readonly weights: number[];
 
   constructor(options: Reach2DOptions = {}) {
+    super(REACH2D);
     options = expectOptions('Reach2D', options);
     this.centres = options.centres ?? [[0.3, 0.3], [-0.4, 0.4], [0.4, -0.4]];
     this.spreads = options.spreads ?? [0.05, 0.1, 0.1];
@@ -107,7 +102,7 @@ export class Reach2D implements EnvFamily {
   }
 
   make(): Env {
-    return new PointRobot(this.name, this.idLow, this.idHigh);
+    return new PointRobot(REACH2D);
   }
 
   /** Which mode a goal belongs to: the nearest centre (0 is the main mode). */
