@@ -113,3 +113,11 @@ export type { Reach2DOptions } from './envs/rl/pointnav.ts';
 export { Pendulum } from './envs/rl/pendulum.ts';
 export { CartPole } from './envs/rl/cartpole.ts';
 export { KhazadDum } from './envs/rl/khazad-dum.ts';
+
+// reinforcement learning
+export { discountedReturns, gae, normalizeAdvantages } from './rl/returns.ts';
+export { LinearBaseline } from './rl/baseline.ts';
+export { GaussianPolicy, CategoricalPolicy } from './rl/policy.ts';
+export type { Policy, PolicyOptions } from './rl/policy.ts';
+export { collectEpisodes, episodeReturns, policyGradientLoss } from './rl/rollout.ts';
+export type { Episodes } from './rl/rollout.ts';

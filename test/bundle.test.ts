@@ -16,8 +16,9 @@ import { pathToFileURL } from 'node:url';
 // samplers with the normalizing flow, their registry and plots (issue #9) to 135; MultiTask,
 // PCGrad, MSR's layers and family and the heat maps (issue #11) to 141; the RL environments
 // to 151. The two shared-memory builds (23 KiB of base64) moved out to dist/threads-wasm.js,
-// which only threadedKernels needs, leaving the three single-thread builds' 47 KiB.
-const BUDGET_BYTES = 205 * 1024;
+// which only threadedKernels needs, leaving the three single-thread builds' 47 KiB. Returns,
+// GAE, the linear baseline, policies and rollouts (issue #10) took the JS to 158.
+const BUDGET_BYTES = 215 * 1024;
 
 test(`dist/index.js (minified ESM, WASM inlined) is under ${BUDGET_BYTES / 1024} KiB`, () => {
   const size = statSync('dist/index.js').size;
