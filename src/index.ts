@@ -121,3 +121,5 @@ export { GaussianPolicy, CategoricalPolicy } from './rl/policy.ts';
 export type { Policy, PolicyOptions } from './rl/policy.ts';
 export { collectEpisodes, episodeReturns, policyGradientLoss } from './rl/rollout.ts';
 export type { Episodes } from './rl/rollout.ts';
+export { conjugateGradient, policyKL, trpoStep } from './rl/trpo.ts';
+export type { TRPOOptions, TRPOStep } from './rl/trpo.ts';

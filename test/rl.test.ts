@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   Adam, ArgumentError, CategoricalPolicy, GaussianPolicy, LinearBaseline, PointNav2D, Rng, Tensor, VectorEnv, collectEpisodes, discountedReturns,
-  episodeReturns, gae, grad, gradcheck, normalizeAdvantages, policyGradientLoss, tensor,
+  conjugateGradient, episodeReturns, gae, grad, gradcheck, normalizeAdvantages, policyGradientLoss, policyKL, tensor, trpoStep,
 } from '../src/index.ts';
 import { assertClose, assertThrowsTyped } from './helpers.ts';
 
@@ -113,6 +113,52 @@ test('REINFORCE with the linear baseline improves the point robot\'s return towa
     opt.step(grad(loss, policy.parameters()));
   }
   assert.ok(mean(history.slice(-5)) > mean(history.slice(0, 5)) + 3, `returns ${history.map((v) => v.toFixed(1)).join(' ')}`);
+});
+
+test('conjugate gradient solves an SPD system as a direct solve does', () => {
+  const rng = new Rng(5);
+  const n = 6;
+  const m = Array.from({ length: n * n }, () => rng.normal());
+  const a = Array.from({ length: n * n }, (_, k) => {
+    const [i, j] = [Math.floor(k / n), k % n];
+    let s = i === j ? n : 0;
+    for (let p = 0; p < n; p++) s += m[i * n + p] * m[j * n + p];
+    return s;
+  });
+  const b = Float64Array.from({ length: n }, () => rng.normal());
+  const x = conjugateGradient((v) => Float64Array.from({ length: n }, (_, i) => a.slice(i * n, (i + 1) * n).reduce((s, aij, j) => s + aij * v[j], 0)), b, 50);
+  const ax = Array.from({ length: n }, (_, i) => a.slice(i * n, (i + 1) * n).reduce((s, aij, j) => s + aij * x[j], 0));
+  assertClose(ax, b, 1e-9);
+});
+
+test('policy KL: zero at the old policy, the Gaussian closed form when the log-std moves', () => {
+  const policy = new GaussianPolicy(2, 2, { hidden: [4], dtype: 'float64', rng: new Rng(0) });
+  const env = new VectorEnv(new PointNav2D(), 2);
+  const ep = collectEpisodes(env, policy, new Rng(1), { seed: 0 });
+  const old = new Map([...policy.paramMap()].map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)]));
+  assert.is(policyKL(policy, ep, old).item(), 0);
+  policy.localParameter('logStd').data.set([Math.log(2), 0]); // σ 1 → 2 on the first axis, mean unchanged
+  assertClose([policyKL(policy, ep, old).item()], [Math.log(2) + 1 / 8 - 0.5], 1e-12);
+});
+
+test('TRPO: each accepted step keeps the KL bound and lowers the surrogate; the point robot improves', () => {
+  const env = new VectorEnv(new PointNav2D(), 20);
+  env.setTasks(new Array(20).fill([-0.3, 0.25]));
+  const policy = new GaussianPolicy(2, 2, { hidden: [32, 32], initStd: 0.1, rng: new Rng(0) });
+  const baseline = new LinearBaseline(2);
+  const rng = new Rng(2);
+  const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+  const history: number[] = [];
+  for (let it = 0; it < 12; it++) {
+    const ep = collectEpisodes(env, policy, rng, { seed: 1000 + it * 100 });
+    history.push(mean(episodeReturns(ep)));
+    const returns = discountedReturns(ep.rewards, ep.mask, ep.n, ep.t, 0.99);
+    baseline.fit(ep.obs, returns, ep.mask, ep.n, ep.t);
+    const adv = normalizeAdvantages(gae(ep.rewards, baseline.predict(ep.obs, ep.mask, ep.n, ep.t), ep.mask, ep.n, ep.t, 0.99, 1), ep.mask);
+    const step = trpoStep(policy, ep, adv, { maxKL: 0.01 });
+    assert.ok(step.accepted && step.kl <= 0.01 && step.lossAfter < step.lossBefore, JSON.stringify(step));
+  }
+  assert.ok(mean(history.slice(-3)) > mean(history.slice(0, 3)) + 3, `returns ${history.map((v) => v.toFixed(1)).join(' ')}`);
 });
 
 test.run();

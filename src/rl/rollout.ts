@@ -25,7 +25,7 @@ export interface Episodes {
 }
 
 /** ep itself when it is an Episodes record (collectEpisodes'), else an ArgumentError naming op. */
-function expectEpisodes(op: string, ep: unknown): Episodes {
+export function expectEpisodes(op: string, ep: unknown): Episodes {
   const e = ep as Episodes;
   if (ep === null || typeof ep !== 'object' || !Number.isInteger(e.n) || !Number.isInteger(e.t) || !(e.rewards instanceof Float64Array) || !(e.mask instanceof Float64Array) ||
     e.rewards.length !== e.n * e.t || e.mask.length !== e.n * e.t || !(e.obs instanceof Float64Array) || !(e.actions instanceof Float64Array)) {

@@ -1,0 +1,190 @@
+// TRPO (Schulman et al. 2015) from the autodiff: the natural-gradient direction by conjugate
+// gradient on Fisher-vector products (the Hessian of the mean KL, a double backward, plus
+// damping), scaled to the KL bound, and a backtracking line search that accepts the first
+// step improving the surrogate within the bound (pytorch-maml-rl's settings: max KL 0.01, 10 CG
+// iterations, damping 0.01, ratio 0.5, 15 line-search steps).
+import { ArgumentError, describe, expectNumber, expectOptions } from '../errors.ts';
+import { grad } from '../autograd/grad.ts';
+import { add, div, exp, mul, neg, square, sub } from '../autograd/ops/elementwise.ts';
+import { logSoftmax } from '../autograd/ops/nn.ts';
+import { sum } from '../autograd/ops/reduce.ts';
+import { noGrad } from '../autograd/tape.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import { Scope, type ParamMap } from '../nn/module.ts';
+import { CategoricalPolicy, GaussianPolicy, type Policy } from './policy.ts';
+import { expectEpisodes, type Episodes } from './rollout.ts';
+
+/**
+ * Solves A x = b for a symmetric positive-definite A given as a product x ↦ A x, by conjugate
+ * gradient (at most `iters` iterations, or until the squared residual is below tol).
+ * @example Array.from(conjugateGradient((v) => Float64Array.of(2 * v[0], 4 * v[1]), Float64Array.of(2, 4))) // [1, 1]
+ */
+export function conjugateGradient(product: (v: Float64Array) => Float64Array, b: Float64Array, iters = 10, tol = 1e-10): Float64Array {
+  if (typeof product !== 'function') throw new ArgumentError(`conjugateGradient: product must be a function v => A v, got ${describe(product)}`);
+  if (!(b instanceof Float64Array)) throw new ArgumentError(`conjugateGradient: b must be a Float64Array, got ${describe(b)}`);
+  expectNumber('conjugateGradient', 'iters', iters, { integer: true, min: 1 });
+  const x = new Float64Array(b.length);
+  const r = b.slice();
+  const p = b.slice();
+  let rr = dot(r, r);
+  for (let i = 0; i < iters && rr > tol; i++) {
+    const ap = product(p);
+    const alpha = rr / dot(p, ap);
+    for (let k = 0; k < x.length; k++) {
+      x[k] += alpha * p[k];
+      r[k] -= alpha * ap[k];
+    }
+    const next = dot(r, r);
+    for (let k = 0; k < p.length; k++) p[k] = r[k] + (next / rr) * p[k];
+    rr = next;
+  }
+  return x;
+}
+
+function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+const flat = (ts: readonly Tensor[]) => {
+  const out = new Float64Array(ts.reduce((s, t) => s + t.size, 0));
+  let at = 0;
+  for (const t of ts) {
+    out.set(t.data, at);
+    at += t.size;
+  }
+  return out;
+};
+
+/** The episodes' observations and actions as tensors of the policy's dtype. */
+function rows(policy: Policy, ep: Episodes): { obs: Tensor; act: Tensor; mask: Tensor; count: number } {
+  const f32 = policy.parameters()[0].dtype === 'float32';
+  const make = (d: Float64Array, shape: number[]) => new Tensor(f32 ? Float32Array.from(d) : d, shape);
+  const n = ep.n * ep.t;
+  return { obs: make(ep.obs, [n, ep.obsSize]), act: make(ep.actions, [n, ep.actSize]), mask: make(ep.mask, [n]), count: Math.max(1, ep.mask.reduce((a, b) => a + b, 0)) };
+}
+
+/**
+ * The mean over the episodes' steps of KL(π_old(·|s) ‖ π(·|s)), on the tape through `params`;
+ * `old` is a detached copy of the parameters the episodes were collected with.
+ * @example
+ * const policy = new GaussianPolicy(2, 2, { hidden: [8] });
+ * const ep = collectEpisodes(new VectorEnv(new PointNav2D(), 2), policy, new Rng(0));
+ * policyKL(policy, ep, policy.paramMap()).item() // 0
+ */
+export function policyKL(policy: Policy, ep: Episodes, old: ParamMap, params?: ParamMap): Tensor {
+  expectEpisodes('policyKL', ep);
+  if (!(old instanceof Map)) throw new ArgumentError(`policyKL: old must be a map of the old parameters, got ${describe(old)}`);
+  if (!(policy instanceof GaussianPolicy) && !(policy instanceof CategoricalPolicy)) throw new ArgumentError(`policyKL: policy must be a GaussianPolicy or a CategoricalPolicy, got ${describe(policy)}`);
+  const { obs, mask, count } = rows(policy, ep);
+  let kl: Tensor;
+  if (policy instanceof GaussianPolicy) {
+    const s = new Scope(policy, params ?? null, '');
+    const so = new Scope(policy, old, '');
+    const mu = s.run('mean', obs);
+    const muOld = so.run('mean', obs);
+    const logStd = s.param('logStd');
+    const logStdOld = so.param('logStd');
+    // Σ_j log σ_j/σ_old,j + (σ_old,j² + (μ_old - μ)²) / (2σ_j²) - ½
+    const varNew = exp(mul(logStd, 2));
+    const term = add(sub(logStd, logStdOld), sub(div(add(exp(mul(logStdOld, 2)), square(sub(muOld, mu))), mul(varNew, 2)), 0.5));
+    kl = sum(term, 1);
+  } else if (policy instanceof CategoricalPolicy) {
+    const lp = logSoftmax(policy.call(obs, params), 1);
+    const lpOld = logSoftmax(policy.call(obs, old), 1);
+    kl = sum(mul(exp(lpOld), sub(lpOld, lp)), 1);
+  } else {
+    throw new ArgumentError(`policyKL: policy must be a GaussianPolicy or a CategoricalPolicy, got ${describe(policy)}`);
+  }
+  return div(sum(mul(kl, mask)), count);
+}
+
+/** The importance-weighted surrogate −mean(mask · A · π/π_old), on the tape. */
+function surrogate(policy: Policy, ep: Episodes, advantages: ArrayLike<number>, oldLogp: Tensor, params?: ParamMap): Tensor {
+  const { obs, act, count } = rows(policy, ep);
+  const ratio = exp(sub(policy.logProb(obs, act, params), oldLogp));
+  const f32 = oldLogp.dtype === 'float32';
+  const w = Float64Array.from(advantages, (a, i) => a * ep.mask[i]);
+  return neg(div(sum(mul(ratio, new Tensor(f32 ? Float32Array.from(w) : w, [w.length]))), count));
+}
+
+export interface TRPOOptions {
+  maxKL?: number;
+  cgIters?: number;
+  damping?: number;
+  /** Step-size ratio of the line search (default 0.5). */
+  ratio?: number;
+  lineSearchSteps?: number;
+}
+
+export interface TRPOStep {
+  /** The surrogate before and after; the KL of the accepted step (0 when none was accepted). */
+  lossBefore: number;
+  lossAfter: number;
+  kl: number;
+  /** Line-search steps taken (lineSearchSteps when no step was accepted). */
+  backtracks: number;
+  accepted: boolean;
+}
+
+/**
+ * One TRPO update of the policy's parameters from episodes and their advantages; the KL of the
+ * accepted step to the old policy is at most maxKL, or the parameters are left as they were.
+ * @example
+ * const policy = new GaussianPolicy(2, 2, { hidden: [8] });
+ * const ep = collectEpisodes(new VectorEnv(new PointNav2D(), 4), policy, new Rng(0));
+ * trpoStep(policy, ep, normalizeAdvantages(ep.rewards, ep.mask)).kl <= 0.01 // true
+ */
+export function trpoStep(policy: Policy, ep: Episodes, advantages: ArrayLike<number>, options: TRPOOptions = {}): TRPOStep {
+  if (!(policy instanceof GaussianPolicy) && !(policy instanceof CategoricalPolicy)) throw new ArgumentError(`trpoStep: policy must be a GaussianPolicy or a CategoricalPolicy, got ${describe(policy)}`);
+  expectEpisodes('trpoStep', ep);
+  if (advantages === null || typeof advantages !== 'object' || advantages.length !== ep.n * ep.t) throw new ArgumentError(`trpoStep: advantages must hold ${ep.n} x ${ep.t} numbers, got ${describe(advantages)}`);
+  options = expectOptions('trpoStep', options);
+  const maxKL = expectNumber('trpoStep', 'maxKL', options.maxKL ?? 0.01, { min: 0, above: true });
+  const cgIters = expectNumber('trpoStep', 'cgIters', options.cgIters ?? 10, { integer: true, min: 1 });
+  const damping = expectNumber('trpoStep', 'damping', options.damping ?? 0.01, { min: 0 });
+  const ratio = expectNumber('trpoStep', 'ratio', options.ratio ?? 0.5, { min: 0, above: true, max: 1 });
+  const steps = expectNumber('trpoStep', 'lineSearchSteps', options.lineSearchSteps ?? 15, { integer: true, min: 1 });
+  const named = policy.namedParameters();
+  const params = named.map(([, p]) => p);
+  const old: ParamMap = new Map(named.map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)]));
+  const { obs, act } = rows(policy, ep);
+  const oldLogp = noGrad(() => policy.logProb(obs, act, old));
+  const loss = surrogate(policy, ep, advantages, oldLogp);
+  const g = flat(grad(loss, params));
+  const kl = policyKL(policy, ep, old);
+  const gradKL = grad(kl, params, { createGraph: true });
+  const fvp = (v: Float64Array): Float64Array => {
+    let at = 0;
+    const vs = params.map((p) => {
+      const t = new Tensor(p.dtype === 'float64' ? v.slice(at, at + p.size) : Float32Array.from(v.subarray(at, at + p.size)), p.shape);
+      at += p.size;
+      return t;
+    });
+    const gv = gradKL.reduce((acc: Tensor | null, gk, i) => (acc ? add(acc, sum(mul(gk, vs[i]))) : sum(mul(gk, vs[i]))), null)!;
+    const hv = flat(grad(gv, params, { retainGraph: true, allowUnused: true }));
+    for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i];
+    return hv;
+  };
+  const dir = conjugateGradient(fvp, Float64Array.from(g, (x) => -x), cgIters);
+  const shs = 0.5 * dot(dir, fvp(dir));
+  const scale = shs > 0 ? Math.sqrt(maxKL / shs) : 0;
+  const start = flat(params);
+  const setParams = (frac: number) => {
+    let at = 0;
+    for (const p of params) {
+      for (let i = 0; i < p.size; i++) p.data[i] = start[at + i] + frac * scale * dir[at + i];
+      at += p.size;
+    }
+  };
+  const lossBefore = loss.item();
+  let frac = 1;
+  for (let k = 0; k < steps; k++, frac *= ratio) {
+    setParams(frac);
+    const [newLoss, newKL] = noGrad(() => [surrogate(policy, ep, advantages, oldLogp).item(), policyKL(policy, ep, old).item()]);
+    if (newLoss < lossBefore && newKL <= maxKL) return { lossBefore, lossAfter: newLoss, kl: newKL, backtracks: k, accepted: true };
+  }
+  setParams(0);
+  return { lossBefore, lossAfter: lossBefore, kl: 0, backtracks: steps, accepted: false };
+}
