@@ -123,3 +123,5 @@ export { collectEpisodes, episodeReturns, policyGradientLoss } from './rl/rollou
 export type { Episodes } from './rl/rollout.ts';
 export { conjugateGradient, policyKL, trpoStep } from './rl/trpo.ts';
 export type { TRPOOptions, TRPOStep } from './rl/trpo.ts';
+export { adaptPolicy, mamlTrpoStep } from './rl/maml-trpo.ts';
+export type { MetaRLTask, MAMLTRPOOptions } from './rl/maml-trpo.ts';

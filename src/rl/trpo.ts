@@ -140,21 +140,28 @@ export function trpoStep(policy: Policy, ep: Episodes, advantages: ArrayLike<num
   if (!(policy instanceof GaussianPolicy) && !(policy instanceof CategoricalPolicy)) throw new ArgumentError(`trpoStep: policy must be a GaussianPolicy or a CategoricalPolicy, got ${describe(policy)}`);
   expectEpisodes('trpoStep', ep);
   if (advantages === null || typeof advantages !== 'object' || advantages.length !== ep.n * ep.t) throw new ArgumentError(`trpoStep: advantages must hold ${ep.n} x ${ep.t} numbers, got ${describe(advantages)}`);
-  options = expectOptions('trpoStep', options);
-  const maxKL = expectNumber('trpoStep', 'maxKL', options.maxKL ?? 0.01, { min: 0, above: true });
-  const cgIters = expectNumber('trpoStep', 'cgIters', options.cgIters ?? 10, { integer: true, min: 1 });
-  const damping = expectNumber('trpoStep', 'damping', options.damping ?? 0.01, { min: 0 });
-  const ratio = expectNumber('trpoStep', 'ratio', options.ratio ?? 0.5, { min: 0, above: true, max: 1 });
-  const steps = expectNumber('trpoStep', 'lineSearchSteps', options.lineSearchSteps ?? 15, { integer: true, min: 1 });
   const named = policy.namedParameters();
-  const params = named.map(([, p]) => p);
   const old: ParamMap = new Map(named.map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)]));
   const { obs, act } = rows(policy, ep);
   const oldLogp = noGrad(() => policy.logProb(obs, act, old));
-  const loss = surrogate(policy, ep, advantages, oldLogp);
-  const g = flat(grad(loss, params));
-  const kl = policyKL(policy, ep, old);
-  const gradKL = grad(kl, params, { createGraph: true });
+  return trustRegionStep('trpoStep', named.map(([, p]) => p), () => surrogate(policy, ep, advantages, oldLogp), () => policyKL(policy, ep, old), options);
+}
+
+/**
+ * The TRPO update of `params` for any surrogate loss and KL, both closures that build their
+ * value on the tape from the parameters' current values (MAML-TRPO's pass through the inner
+ * step). `op` names the caller in errors.
+ */
+export function trustRegionStep(op: string, params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, options: TRPOOptions = {}): TRPOStep {
+  options = expectOptions(op, options);
+  const maxKL = expectNumber(op, 'maxKL', options.maxKL ?? 0.01, { min: 0, above: true });
+  const cgIters = expectNumber(op, 'cgIters', options.cgIters ?? 10, { integer: true, min: 1 });
+  const damping = expectNumber(op, 'damping', options.damping ?? 0.01, { min: 0 });
+  const ratio = expectNumber(op, 'ratio', options.ratio ?? 0.5, { min: 0, above: true, max: 1 });
+  const steps = expectNumber(op, 'lineSearchSteps', options.lineSearchSteps ?? 15, { integer: true, min: 1 });
+  const before = loss();
+  const g = flat(grad(before, params));
+  const gradKL = grad(kl(), params, { createGraph: true });
   const fvp = (v: Float64Array): Float64Array => {
     let at = 0;
     const vs = params.map((p) => {
@@ -178,11 +185,12 @@ export function trpoStep(policy: Policy, ep: Episodes, advantages: ArrayLike<num
       at += p.size;
     }
   };
-  const lossBefore = loss.item();
+  const lossBefore = before.item();
   let frac = 1;
   for (let k = 0; k < steps; k++, frac *= ratio) {
     setParams(frac);
-    const [newLoss, newKL] = noGrad(() => [surrogate(policy, ep, advantages, oldLogp).item(), policyKL(policy, ep, old).item()]);
+    const newLoss = loss().item();
+    const newKL = kl().item();
     if (newLoss < lossBefore && newKL <= maxKL) return { lossBefore, lossAfter: newLoss, kl: newKL, backtracks: k, accepted: true };
   }
   setParams(0);

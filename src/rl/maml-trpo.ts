@@ -1,0 +1,94 @@
+// MAML-TRPO (Finn et al. 2017, as pytorch-maml-rl implements it): per task, one (or more)
+// policy-gradient steps on episodes of the current policy adapt it, θ'_i = θ - α ∇L_train(θ);
+// the outer step is TRPO on θ for the surrogate of the adapted policies on fresh episodes,
+// −mean_i mean(A · π_θ'_i/π_θ'_i,old), with the KL of each adapted policy to the one that
+// collected its episodes, both differentiated through the inner step (second order; `firstOrder`
+// detaches the inner gradient).
+import { ArgumentError, describe, expectNumber, expectOptions } from '../errors.ts';
+import { grad } from '../autograd/grad.ts';
+import { addScaled, div, exp, mul, neg, sub } from '../autograd/ops/elementwise.ts';
+import { sum } from '../autograd/ops/reduce.ts';
+import { noGrad } from '../autograd/tape.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import type { ParamMap } from '../nn/module.ts';
+import type { Policy } from './policy.ts';
+import { expectEpisodes, policyGradientLoss, type Episodes } from './rollout.ts';
+import { policyKL, trustRegionStep, type TRPOOptions, type TRPOStep } from './trpo.ts';
+
+export interface MetaRLTask {
+  /** Episodes of the current policy and their advantages: the inner step's data. */
+  train: Episodes;
+  trainAdvantages: ArrayLike<number>;
+  /** Episodes of the adapted policy and their advantages: the outer step's data. */
+  valid: Episodes;
+  validAdvantages: ArrayLike<number>;
+}
+
+export interface MAMLTRPOOptions extends TRPOOptions {
+  /** The inner policy-gradient step size (default 0.1, pytorch-maml-rl's). */
+  innerLr?: number;
+  firstOrder?: boolean;
+}
+
+/**
+ * The policy's parameters after one policy-gradient step on episodes with advantages, on the
+ * tape through the current parameters (createGraph for second order).
+ * @example
+ * const policy = new GaussianPolicy(2, 2, { hidden: [8] });
+ * const ep = collectEpisodes(new VectorEnv(new PointNav2D(), 2), policy, new Rng(0));
+ * adaptPolicy(policy, ep, normalizeAdvantages(ep.rewards, ep.mask), 0.1).size // 6 weights and biases + logStd
+ */
+export function adaptPolicy(policy: Policy, ep: Episodes, advantages: ArrayLike<number>, lr: number, options: { params?: ParamMap; firstOrder?: boolean } = {}): ParamMap {
+  if (policy === null || typeof policy !== 'object' || typeof policy.logProb !== 'function') throw new ArgumentError(`adaptPolicy: policy must be a Policy, got ${describe(policy)}`);
+  expectEpisodes('adaptPolicy', ep);
+  expectNumber('adaptPolicy', 'lr', lr, { min: 0 });
+  const theta = options.params ?? policy.paramMap();
+  const names = [...theta.keys()];
+  const loss = policyGradientLoss(policy, ep, advantages, theta);
+  const gs = grad(loss, names.map((n) => theta.get(n)!), { createGraph: !options.firstOrder, allowUnused: true });
+  return new Map(names.map((n, i) => [n, addScaled(theta.get(n)!, options.firstOrder ? gs[i].detach() : gs[i], -lr)]));
+}
+
+/**
+ * One MAML-TRPO outer step on a meta-batch of tasks (their episodes collected as above).
+ * @example
+ * const policy = new GaussianPolicy(2, 2, { hidden: [8] });
+ * const train = collectEpisodes(new VectorEnv(new PointNav2D(), 2), policy, new Rng(0));
+ * const adv = normalizeAdvantages(train.rewards, train.mask);
+ * mamlTrpoStep(policy, [{ train, trainAdvantages: adv, valid: train, validAdvantages: adv }]).kl <= 0.01 // true
+ */
+export function mamlTrpoStep(policy: Policy, tasks: readonly MetaRLTask[], options: MAMLTRPOOptions = {}): TRPOStep {
+  if (policy === null || typeof policy !== 'object' || typeof policy.logProb !== 'function') throw new ArgumentError(`mamlTrpoStep: policy must be a Policy, got ${describe(policy)}`);
+  if (!Array.isArray(tasks) || tasks.length === 0) throw new ArgumentError(`mamlTrpoStep: tasks must be a non-empty array of { train, trainAdvantages, valid, validAdvantages }, got ${describe(tasks)}`);
+  options = expectOptions('mamlTrpoStep', options);
+  const lr = expectNumber('mamlTrpoStep', 'innerLr', options.innerLr ?? 0.1, { min: 0 });
+  const firstOrder = options.firstOrder ?? false;
+  const params = policy.parameters();
+  const f32 = params[0].dtype === 'float32';
+  const tensorOf = (d: ArrayLike<number>, shape: number[]) => new Tensor(f32 ? Float32Array.from(d) : Float64Array.from(d), shape);
+  // what collected each task's valid episodes: the adapted policy at the current θ, detached
+  const olds = tasks.map((t) => {
+    const adapted = adaptPolicy(policy, t.train, t.trainAdvantages, lr, { firstOrder: true });
+    return new Map([...adapted].map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)])) as ParamMap;
+  });
+  const data = tasks.map((t, i) => {
+    const rows = t.valid.n * t.valid.t;
+    const obs = tensorOf(t.valid.obs, [rows, t.valid.obsSize]);
+    const act = tensorOf(t.valid.actions, [rows, t.valid.actSize]);
+    const count = Math.max(1, t.valid.mask.reduce((a: number, b: number) => a + b, 0));
+    const weights = tensorOf(Array.from(t.validAdvantages, (a: number, k: number) => a * t.valid.mask[k]), [rows]);
+    return { obs, act, count, weights, oldLogp: noGrad(() => policy.logProb(obs, act, olds[i])) };
+  });
+  const adaptAll = () => tasks.map((t) => adaptPolicy(policy, t.train, t.trainAdvantages, lr, { firstOrder }));
+  const loss = () => {
+    const adapted = adaptAll();
+    const terms = data.map((d, i) => neg(div(sum(mul(exp(sub(policy.logProb(d.obs, d.act, adapted[i]), d.oldLogp)), d.weights)), d.count)));
+    return div(terms.reduce((a, b) => addScaled(a, b, 1)), tasks.length);
+  };
+  const kl = () => {
+    const adapted = adaptAll();
+    const terms = tasks.map((t, i) => policyKL(policy, t.valid, olds[i], adapted[i]));
+    return div(terms.reduce((a, b) => addScaled(a, b, 1)), tasks.length);
+  };
+  return trustRegionStep('mamlTrpoStep', params, loss, kl, options);
+}
