@@ -39,6 +39,28 @@ test('jobs run, one after another, and report success or failure', async () => {
   }
 });
 
+test('a wake-up without a new job runs nothing: only a post does', async () => {
+  const { ctl, worker } = start('serve');
+  try {
+    assert.equal(await awaitReadyAsync([ctl], 20_000), { state: 'ready' });
+    ctl[8] = 3;
+    post(ctl);
+    assert.ok(awaitDone(ctl, timing, () => new Error('stuck')));
+    assert.is(ctl[8], 6);
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 20)); // the worker is asleep in Atomics.wait by now
+      Atomics.notify(ctl, 0); // a stray notify on SEQ, with no new job
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    assert.is(ctl[8], 6, 'no job ran');
+    post(ctl);
+    assert.ok(awaitDone(ctl, timing, () => new Error('stuck')));
+    assert.is(ctl[8], 12);
+  } finally {
+    await worker.terminate();
+  }
+});
+
 test('a worker that fails to start, or never starts, is reported', async () => {
   const failed = start('fail');
   const never = start('never');

@@ -43,7 +43,11 @@ export function serve(ctl: Int32Array, spinMs: number, job: () => boolean): neve
     const spinUntil = performance.now() + spinMs;
     while (Atomics.load(ctl, SEQ) === seen && performance.now() < spinUntil);
     Atomics.wait(ctl, SEQ, seen);
-    seen = Atomics.load(ctl, SEQ);
+    // Only a new SEQ is a job: a wake-up without one (a stray notify) would otherwise rerun the
+    // last job on a payload that now holds its results.
+    const now = Atomics.load(ctl, SEQ);
+    if (now === seen) continue;
+    seen = now;
     Atomics.store(ctl, STATUS, job() ? 0 : 1);
     Atomics.store(ctl, DONE, seen);
     Atomics.notify(ctl, DONE);
