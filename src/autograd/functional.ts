@@ -12,7 +12,7 @@ type Fn = (...xs: Tensor[]) => Tensor;
 const primals = (xs: readonly Tensor[]) => xs.map((x) => x.detach().requiresGrad_());
 
 /** Σ_i sum(g_i * v_i) over the gradients still on the tape; null when none is (f linear). */
-function dotWith(gs: readonly Tensor[], vs: readonly Tensor[]): Tensor | null {
+export function dotWith(gs: readonly Tensor[], vs: readonly Tensor[]): Tensor | null {
   let dot: Tensor | null = null;
   for (let i = 0; i < gs.length; i++) {
     if (!gs[i].requiresGrad) continue;

@@ -6,6 +6,7 @@
 // vector over all parameters, as in the paper.
 import { ArgumentError, describe, expectOptions } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
+import { dot, flatten } from '../autograd/flat.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { Rng, expectRng } from '../rng.ts';
 
@@ -14,23 +15,6 @@ export type GradientCombination = 'sum' | 'mean' | 'pcgrad';
 interface Optimizer {
   step(grads: readonly Tensor[]): void;
 }
-
-const flatten = (gs: readonly Tensor[]) => {
-  const n = gs.reduce((s, g) => s + g.size, 0);
-  const out = new Float64Array(n);
-  let at = 0;
-  for (const g of gs) {
-    out.set(g.data, at);
-    at += g.size;
-  }
-  return out;
-};
-
-const dot = (a: Float64Array, b: Float64Array) => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
 
 /**
  * PCGrad's combined gradient from each task's gradients (one list per task, in the parameters'

@@ -6,14 +6,13 @@
 // detaches the inner gradient).
 import { ArgumentError, describe, expectNumber, expectOptions } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
-import { addScaled, div, exp, mul, neg, sub } from '../autograd/ops/elementwise.ts';
-import { sum } from '../autograd/ops/reduce.ts';
+import { addScaled, div } from '../autograd/ops/elementwise.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { ParamMap } from '../nn/module.ts';
 import type { Policy } from './policy.ts';
-import { expectEpisodes, policyGradientLoss, type Episodes } from './rollout.ts';
-import { policyKL, trustRegionStep, type TRPOOptions, type TRPOStep } from './trpo.ts';
+import { episodeRows, expectEpisodes, policyGradientLoss, type Episodes } from './rollout.ts';
+import { policyKL, ratioSurrogate, trustRegionStep, type TRPOOptions, type TRPOStep } from './trpo.ts';
 
 export interface MetaRLTask {
   /** Episodes of the current policy and their advantages: the inner step's data. */
@@ -64,25 +63,19 @@ export function mamlTrpoStep(policy: Policy, tasks: readonly MetaRLTask[], optio
   const lr = expectNumber('mamlTrpoStep', 'innerLr', options.innerLr ?? 0.1, { min: 0 });
   const firstOrder = options.firstOrder ?? false;
   const params = policy.parameters();
-  const f32 = params[0].dtype === 'float32';
-  const tensorOf = (d: ArrayLike<number>, shape: number[]) => new Tensor(f32 ? Float32Array.from(d) : Float64Array.from(d), shape);
   // what collected each task's valid episodes: the adapted policy at the current θ, detached
   const olds = tasks.map((t) => {
     const adapted = adaptPolicy(policy, t.train, t.trainAdvantages, lr, { firstOrder: true });
     return new Map([...adapted].map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)])) as ParamMap;
   });
   const data = tasks.map((t, i) => {
-    const rows = t.valid.n * t.valid.t;
-    const obs = tensorOf(t.valid.obs, [rows, t.valid.obsSize]);
-    const act = tensorOf(t.valid.actions, [rows, t.valid.actSize]);
-    const count = Math.max(1, t.valid.mask.reduce((a: number, b: number) => a + b, 0));
-    const weights = tensorOf(Array.from(t.validAdvantages, (a: number, k: number) => a * t.valid.mask[k]), [rows]);
-    return { obs, act, count, weights, oldLogp: noGrad(() => policy.logProb(obs, act, olds[i])) };
+    const rows = episodeRows(policy, t.valid, t.validAdvantages);
+    return { rows, oldLogp: noGrad(() => policy.logProb(rows.obs, rows.act, olds[i])) };
   });
   const adaptAll = () => tasks.map((t) => adaptPolicy(policy, t.train, t.trainAdvantages, lr, { firstOrder }));
   const loss = () => {
     const adapted = adaptAll();
-    const terms = data.map((d, i) => neg(div(sum(mul(exp(sub(policy.logProb(d.obs, d.act, adapted[i]), d.oldLogp)), d.weights)), d.count)));
+    const terms = data.map((d, i) => ratioSurrogate(policy, d.rows, d.oldLogp, adapted[i]));
     return div(terms.reduce((a, b) => addScaled(a, b, 1)), tasks.length);
   };
   const kl = () => {

@@ -3,7 +3,7 @@
 // learned log standard deviation per action dimension, as the MAML-RL papers use) and a
 // categorical policy for Discrete actions (an MLP for the logits). logProb is on the tape;
 // sampling is not.
-import { ArgumentError, describe, expectOptions } from '../errors.ts';
+import { ArgumentError, describe, expectNumber, expectOptions } from '../errors.ts';
 import { Rng, expectRng } from '../rng.ts';
 import { add, div, exp, mul, square, sub } from '../autograd/ops/elementwise.ts';
 import { logSoftmax } from '../autograd/ops/nn.ts';
@@ -39,9 +39,8 @@ export class GaussianPolicy extends Module implements Policy {
   constructor(readonly obsSize: number, readonly actSize: number, options: PolicyOptions = {}) {
     super();
     options = expectOptions('GaussianPolicy', options);
-    for (const [name, v] of [['obsSize', obsSize], ['actSize', actSize]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`GaussianPolicy: ${name} must be a positive integer, got ${describe(v)}`);
-    }
+    expectNumber('GaussianPolicy', 'obsSize', obsSize, { integer: true, min: 1 });
+    expectNumber('GaussianPolicy', 'actSize', actSize, { integer: true, min: 1 });
     const initStd = options.initStd ?? 1;
     if (!(initStd > 0) || !Number.isFinite(initStd)) throw new ArgumentError(`GaussianPolicy: initStd must be a finite number > 0, got ${describe(initStd)}`);
     const rng = options.rng === undefined ? new Rng(0) : expectRng('GaussianPolicy', options.rng, 'options.rng');
@@ -84,9 +83,8 @@ export class CategoricalPolicy extends Module implements Policy {
   constructor(readonly obsSize: number, readonly actions: number, options: PolicyOptions = {}) {
     super();
     options = expectOptions('CategoricalPolicy', options);
-    for (const [name, v] of [['obsSize', obsSize], ['actions', actions]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ArgumentError(`CategoricalPolicy: ${name} must be a positive integer, got ${describe(v)}`);
-    }
+    expectNumber('CategoricalPolicy', 'obsSize', obsSize, { integer: true, min: 1 });
+    expectNumber('CategoricalPolicy', 'actions', actions, { integer: true, min: 1 });
     const rng = options.rng === undefined ? new Rng(0) : expectRng('CategoricalPolicy', options.rng, 'options.rng');
     this.registerModule('logits', new MLP([obsSize, ...(options.hidden ?? [64, 64]), actions], { activation: options.activation ?? 'tanh', rng, dtype: options.dtype ?? 'float32' }));
   }

@@ -95,12 +95,31 @@ export function policyGradientLoss(policy: Policy, ep: Episodes, advantages: Arr
   if (policy === null || typeof policy !== 'object' || typeof policy.logProb !== 'function') throw new ArgumentError(`policyGradientLoss: policy must be a Policy, got ${describe(policy)}`);
   expectEpisodes('policyGradientLoss', ep);
   if (advantages === null || typeof advantages !== 'object' || advantages.length !== ep.n * ep.t) throw new ArgumentError(`policyGradientLoss: advantages must hold ${ep.n} x ${ep.t} numbers, got ${describe(advantages)}`);
+  const r = episodeRows(policy, ep, advantages);
+  return neg(div(sum(mul(policy.logProb(r.obs, r.act, params), r.weights!)), r.count));
+}
+
+/** The episodes' steps as rows of tensors in the policy's dtype, for the losses over them. */
+export interface EpisodeRows {
+  /** [n·t, obs] and [n·t, act]. */
+  obs: Tensor;
+  act: Tensor;
+  /** [n·t]: 1 where the step happened. */
+  mask: Tensor;
+  /** The steps that happened (at least 1, a divisor). */
+  count: number;
+  /** [n·t]: mask · advantage, when advantages were given. */
+  weights?: Tensor;
+}
+
+export function episodeRows(policy: Policy, ep: Episodes, advantages?: ArrayLike<number>): EpisodeRows {
+  const f32 = policy.parameters()[0].dtype === 'float32';
+  const of = (d: Float64Array, shape: number[]) => new Tensor(f32 ? Float32Array.from(d) : d, shape);
   const rows = ep.n * ep.t;
-  const dtype = policy.parameters()[0].dtype;
-  const make = (d: Float64Array, shape: number[]) => new Tensor(dtype === 'float64' ? d : Float32Array.from(d), shape);
-  const logp = policy.logProb(make(ep.obs, [rows, ep.obsSize]), make(ep.actions, [rows, ep.actSize]), params);
   let count = 0;
   for (let i = 0; i < rows; i++) count += ep.mask[i];
-  const weights = make(Float64Array.from(advantages, (v, i) => v * ep.mask[i]), [rows]);
-  return neg(div(sum(mul(logp, weights)), Math.max(1, count)));
+  return {
+    obs: of(ep.obs, [rows, ep.obsSize]), act: of(ep.actions, [rows, ep.actSize]), mask: of(ep.mask, [rows]), count: Math.max(1, count),
+    ...(advantages ? { weights: of(Float64Array.from(advantages, (a, i) => a * ep.mask[i]), [rows]) } : {}),
+  };
 }

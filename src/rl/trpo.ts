@@ -5,6 +5,8 @@
 // iterations, damping 0.01, ratio 0.5, 15 line-search steps).
 import { ArgumentError, describe, expectNumber, expectOptions } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
+import { dot, flatten } from '../autograd/flat.ts';
+import { dotWith } from '../autograd/functional.ts';
 import { add, div, exp, mul, neg, square, sub } from '../autograd/ops/elementwise.ts';
 import { logSoftmax } from '../autograd/ops/nn.ts';
 import { sum } from '../autograd/ops/reduce.ts';
@@ -12,7 +14,7 @@ import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { Scope, type ParamMap } from '../nn/module.ts';
 import { CategoricalPolicy, GaussianPolicy, type Policy } from './policy.ts';
-import { expectEpisodes, type Episodes } from './rollout.ts';
+import { episodeRows, expectEpisodes, type EpisodeRows, type Episodes } from './rollout.ts';
 
 /**
  * Solves A x = b for a symmetric positive-definite A given as a product x ↦ A x, by conjugate
@@ -41,30 +43,6 @@ export function conjugateGradient(product: (v: Float64Array) => Float64Array, b:
   return x;
 }
 
-function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-const flat = (ts: readonly Tensor[]) => {
-  const out = new Float64Array(ts.reduce((s, t) => s + t.size, 0));
-  let at = 0;
-  for (const t of ts) {
-    out.set(t.data, at);
-    at += t.size;
-  }
-  return out;
-};
-
-/** The episodes' observations and actions as tensors of the policy's dtype. */
-function rows(policy: Policy, ep: Episodes): { obs: Tensor; act: Tensor; mask: Tensor; count: number } {
-  const f32 = policy.parameters()[0].dtype === 'float32';
-  const make = (d: Float64Array, shape: number[]) => new Tensor(f32 ? Float32Array.from(d) : d, shape);
-  const n = ep.n * ep.t;
-  return { obs: make(ep.obs, [n, ep.obsSize]), act: make(ep.actions, [n, ep.actSize]), mask: make(ep.mask, [n]), count: Math.max(1, ep.mask.reduce((a, b) => a + b, 0)) };
-}
-
 /**
  * The mean over the episodes' steps of KL(π_old(·|s) ‖ π(·|s)), on the tape through `params`;
  * `old` is a detached copy of the parameters the episodes were collected with.
@@ -77,7 +55,7 @@ export function policyKL(policy: Policy, ep: Episodes, old: ParamMap, params?: P
   expectEpisodes('policyKL', ep);
   if (!(old instanceof Map)) throw new ArgumentError(`policyKL: old must be a map of the old parameters, got ${describe(old)}`);
   if (!(policy instanceof GaussianPolicy) && !(policy instanceof CategoricalPolicy)) throw new ArgumentError(`policyKL: policy must be a GaussianPolicy or a CategoricalPolicy, got ${describe(policy)}`);
-  const { obs, mask, count } = rows(policy, ep);
+  const { obs, mask, count } = episodeRows(policy, ep);
   let kl: Tensor;
   if (policy instanceof GaussianPolicy) {
     const s = new Scope(policy, params ?? null, '');
@@ -90,23 +68,18 @@ export function policyKL(policy: Policy, ep: Episodes, old: ParamMap, params?: P
     const varNew = exp(mul(logStd, 2));
     const term = add(sub(logStd, logStdOld), sub(div(add(exp(mul(logStdOld, 2)), square(sub(muOld, mu))), mul(varNew, 2)), 0.5));
     kl = sum(term, 1);
-  } else if (policy instanceof CategoricalPolicy) {
+  } else {
     const lp = logSoftmax(policy.call(obs, params), 1);
     const lpOld = logSoftmax(policy.call(obs, old), 1);
     kl = sum(mul(exp(lpOld), sub(lpOld, lp)), 1);
-  } else {
-    throw new ArgumentError(`policyKL: policy must be a GaussianPolicy or a CategoricalPolicy, got ${describe(policy)}`);
   }
   return div(sum(mul(kl, mask)), count);
 }
 
-/** The importance-weighted surrogate −mean(mask · A · π/π_old), on the tape. */
-function surrogate(policy: Policy, ep: Episodes, advantages: ArrayLike<number>, oldLogp: Tensor, params?: ParamMap): Tensor {
-  const { obs, act, count } = rows(policy, ep);
-  const ratio = exp(sub(policy.logProb(obs, act, params), oldLogp));
-  const f32 = oldLogp.dtype === 'float32';
-  const w = Float64Array.from(advantages, (a, i) => a * ep.mask[i]);
-  return neg(div(sum(mul(ratio, new Tensor(f32 ? Float32Array.from(w) : w, [w.length]))), count));
+/** The importance-weighted surrogate −Σ mask · A · π/π_old / count over rows with weights, on the tape. */
+export function ratioSurrogate(policy: Policy, rows: EpisodeRows, oldLogp: Tensor, params?: ParamMap): Tensor {
+  const ratio = exp(sub(policy.logProb(rows.obs, rows.act, params), oldLogp));
+  return neg(div(sum(mul(ratio, rows.weights!)), rows.count));
 }
 
 export interface TRPOOptions {
@@ -142,9 +115,9 @@ export function trpoStep(policy: Policy, ep: Episodes, advantages: ArrayLike<num
   if (advantages === null || typeof advantages !== 'object' || advantages.length !== ep.n * ep.t) throw new ArgumentError(`trpoStep: advantages must hold ${ep.n} x ${ep.t} numbers, got ${describe(advantages)}`);
   const named = policy.namedParameters();
   const old: ParamMap = new Map(named.map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)]));
-  const { obs, act } = rows(policy, ep);
-  const oldLogp = noGrad(() => policy.logProb(obs, act, old));
-  return trustRegionStep('trpoStep', named.map(([, p]) => p), () => surrogate(policy, ep, advantages, oldLogp), () => policyKL(policy, ep, old), options);
+  const rows = episodeRows(policy, ep, advantages);
+  const oldLogp = noGrad(() => policy.logProb(rows.obs, rows.act, old));
+  return trustRegionStep('trpoStep', named.map(([, p]) => p), () => ratioSurrogate(policy, rows, oldLogp), () => policyKL(policy, ep, old), options);
 }
 
 /**
@@ -160,7 +133,7 @@ export function trustRegionStep(op: string, params: readonly Tensor[], loss: () 
   const ratio = expectNumber(op, 'ratio', options.ratio ?? 0.5, { min: 0, above: true, max: 1 });
   const steps = expectNumber(op, 'lineSearchSteps', options.lineSearchSteps ?? 15, { integer: true, min: 1 });
   const before = loss();
-  const g = flat(grad(before, params));
+  const g = flatten(grad(before, params));
   const gradKL = grad(kl(), params, { createGraph: true });
   const fvp = (v: Float64Array): Float64Array => {
     let at = 0;
@@ -169,15 +142,15 @@ export function trustRegionStep(op: string, params: readonly Tensor[], loss: () 
       at += p.size;
       return t;
     });
-    const gv = gradKL.reduce((acc: Tensor | null, gk, i) => (acc ? add(acc, sum(mul(gk, vs[i]))) : sum(mul(gk, vs[i]))), null)!;
-    const hv = flat(grad(gv, params, { retainGraph: true, allowUnused: true }));
+    const gv = dotWith(gradKL, vs); // ∇KL · v, then its gradient: the Hessian times v
+    const hv = gv ? flatten(grad(gv, params, { retainGraph: true, allowUnused: true })) : new Float64Array(v.length);
     for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i];
     return hv;
   };
   const dir = conjugateGradient(fvp, Float64Array.from(g, (x) => -x), cgIters);
   const shs = 0.5 * dot(dir, fvp(dir));
   const scale = shs > 0 ? Math.sqrt(maxKL / shs) : 0;
-  const start = flat(params);
+  const start = flatten(params);
   const setParams = (frac: number) => {
     let at = 0;
     for (const p of params) {
