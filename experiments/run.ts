@@ -2,13 +2,14 @@
 // the long experiments, apart from npm test. Prints a markdown table (the README's) and writes
 // every number to runs/experiments/NAME.json (or FILE), pictures beside it. NAME: robust-sine
 // (--shard K/N runs every N-th of the method-and-seed runs from the K-th; a test runs two
-// shards side by side and joins them) or pcgrad.
+// shards side by side and joins them), pcgrad, msr or reach2d-ptb.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODELS, RANKS, msrPicture, msrRun, msrTable } from './msr.ts';
 import { pcgradPlot, pcgradTable, pcgradToy } from './pcgrad.ts';
 import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
+import { REACH2D_PTB, STRATEGIES, reachPlot, reachRun, reachTable } from './reach2d-ptb.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -26,7 +27,23 @@ const int = (v: string | undefined, dflt: number, what: string) => {
 const [k, n] = (values.shard ?? '0/1').split('/').map(Number);
 if (!(Number.isInteger(k) && Number.isInteger(n) && n >= 1 && k >= 0 && k < n)) fail(`--shard must be K/N with 0 <= K < N, got '${values.shard}'`);
 const name = positionals[0] ?? 'robust-sine';
-if (!['robust-sine', 'pcgrad', 'msr'].includes(name)) fail(`unknown experiment '${name}'; expected robust-sine, pcgrad or msr`);
+const NAMES = ['robust-sine', 'pcgrad', 'msr', 'reach2d-ptb'];
+if (!NAMES.includes(name)) fail(`unknown experiment '${name}'; expected one of ${NAMES.join(', ')}`);
+const save = (file: string, json: unknown) => {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(json) + '\n');
+};
+if (name === 'reach2d-ptb') {
+  const seeds = Array.from({ length: REACH2D_PTB.seeds }, (_, i) => i);
+  const runs = seeds.flatMap((seed) => STRATEGIES.map((s) => reachRun(s, seed)));
+  const out = values.out ?? 'runs/experiments/reach2d-ptb.json';
+  save(out, runs.map(({ strategy, seed, distance }) => ({ strategy, seed, distance })));
+  writeFileSync(out.replace(/\.json$/, '') + '.svg', reachPlot(runs));
+  const { metaBatch, metaSteps, lr } = REACH2D_PTB;
+  console.log(`reach2d-ptb: ${metaSteps} meta-steps of ${metaBatch} goals, rate ${lr}, seeds 0-${seeds.length - 1}; picture: ${out.replace(/\.json$/, '')}.svg\n`);
+  console.log(reachTable(runs));
+  process.exit(0);
+}
 if (name === 'msr') {
   const all = RANKS.flatMap((rank) => MODELS.map((model) => ({ rank, model })));
   const mine = all.filter((_, i) => i % n === k);
@@ -37,8 +54,7 @@ if (name === 'msr') {
     return r;
   });
   const out = values.out ?? 'runs/experiments/msr.json';
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(runs) + '\n');
+  save(out, runs);
   const rank1 = runs.find((r) => r.rank === 1 && r.weights);
   if (rank1) writeFileSync(out.replace(/\.json$/, '') + '-rank1-weights.svg', msrPicture(rank1));
   console.log('msr: 1,000 meta-steps, 300 held-out tasks, query MSE after one step ± 95% interval\n');
@@ -48,8 +64,7 @@ if (name === 'msr') {
 if (name === 'pcgrad') {
   const runs = (['sum', 'pcgrad'] as const).map((c) => pcgradToy(c));
   const out = values.out ?? 'runs/experiments/pcgrad.json';
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(runs) + '\n');
+  save(out, runs);
   writeFileSync(out.replace(/\.json$/, '') + '.svg', pcgradPlot(runs));
   console.log(`pcgrad toy: Adam 0.01, 25,000 steps from (0.5, -3); picture: ${out.replace(/\.json$/, '')}.svg\n`);
   console.log(pcgradTable(runs));

@@ -20,6 +20,8 @@ export interface PlotOptions {
   logY?: boolean;
   /** Line segments [x0, y0, x1, y1] drawn thin and grey under the series (contourSegments). */
   background?: readonly (readonly number[])[];
+  /** Where the legend goes (default the top right corner). */
+  legend?: 'top-right' | 'bottom-left';
 }
 
 /**
@@ -101,7 +103,9 @@ export function linePlot(series: readonly Series[], o: PlotOptions): string {
     const d = back.map((g) => `M${px(g[0]).toFixed(1)} ${py(g[1]).toFixed(1)}L${px(g[2]).toFixed(1)} ${py(g[3]).toFixed(1)}`).join('');
     parts.push(`<path d="${d}" fill="none" stroke="#bbb" stroke-width="0.8"/>`);
   }
-  parts.push(`<rect x="${W - m.r - 156}" y="${m.t + 2}" width="152" height="${16 * series.length + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
+  const lx = o.legend === 'bottom-left' ? m.l + 160 : W - m.r; // the legend's right edge and top
+  const lt = o.legend === 'bottom-left' ? H - m.b - 16 * series.length - 8 : m.t;
+  parts.push(`<rect x="${lx - 156}" y="${lt + 2}" width="152" height="${16 * series.length + 6}" fill="white" fill-opacity="0.85" stroke="#ccc"/>`);
   series.forEach((s, i) => {
     const color = s.color ?? PALETTE[i % PALETTE.length];
     const pts = s.xs.map((x, j) => [px(x), py(s.ys[j])] as const).filter(([, y]) => Number.isFinite(y));
@@ -110,11 +114,11 @@ export function linePlot(series: readonly Series[], o: PlotOptions): string {
     } else {
       parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.8"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ')}"/>`);
     }
-    const ly = m.t + 14 + 16 * i;
+    const ly = lt + 14 + 16 * i;
     parts.push(s.points
-      ? `<circle cx="${W - m.r - 139}" cy="${ly - 4}" r="3.5" fill="${color}"/>`
-      : `<line x1="${W - m.r - 150}" x2="${W - m.r - 128}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
-    parts.push(`<text x="${W - m.r - 122}" y="${ly}">${esc(s.label)}</text>`);
+      ? `<circle cx="${lx - 139}" cy="${ly - 4}" r="3.5" fill="${color}"/>`
+      : `<line x1="${lx - 150}" x2="${lx - 128}" y1="${ly - 4}" y2="${ly - 4}" stroke="${color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''}/>`);
+    parts.push(`<text x="${lx - 122}" y="${ly}">${esc(s.label)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n');
