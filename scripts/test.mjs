@@ -1,0 +1,48 @@
+// npm test's runner: uvu over test/*.test.ts in two processes side by side (the machines have two
+// cores and most tests use one), then, one at a time, the tests that use both cores themselves
+// (the experiment tables run in two shards) or measure the page's responsiveness (browser).
+// `node scripts/test.mjs [PATTERN]` runs the files whose name matches PATTERN. Exit code 1 when
+// any test fails; each lane's output is printed whole when it ends.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+const SOLO = ['browser.test.ts', 'experiment.test.ts', 'msr.test.ts'];
+// Seconds each file took alone on these machines (the rest about 1-3): for balancing the lanes.
+const COST = { 'readme.test.ts': 34, 'runfolder.test.ts': 25, 'cli.test.ts': 21, 'docs.test.ts': 16, 'rl.test.ts': 10, 'maml-rl.test.ts': 10 };
+const LANES = 2;
+
+const pattern = new RegExp(process.argv[2] ?? '\\.test\\.ts$', 'i');
+const files = readdirSync('test').filter((f) => f.endsWith('.test.ts') && pattern.test(f)).sort();
+const escape = (f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const uvu = (names) => ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', `^(${names.map(escape).join('|')})$`];
+
+/** Runs uvu on `names`; resolves to its exit code, its output printed when it ends. */
+function run(names, label) {
+  if (!names.length) return Promise.resolve(0);
+  console.log(`${label}: ${names.join(' ')}`);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, uvu(names), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code, signal) => {
+      console.log(`\n--- ${label} ---\n${out}`);
+      if (signal) console.log(`${label}: killed by ${signal}`);
+      resolve(code ?? 1);
+    });
+  });
+}
+
+// the longest first, each to the lane with the least so far
+const lanes = Array.from({ length: LANES }, () => ({ names: [], cost: 0 }));
+for (const f of files.filter((f) => !SOLO.includes(f)).sort((a, b) => (COST[b] ?? 2) - (COST[a] ?? 2))) {
+  const lane = lanes.reduce((a, b) => (b.cost < a.cost ? b : a));
+  lane.names.push(f);
+  lane.cost += COST[f] ?? 2;
+}
+const t0 = performance.now();
+const codes = await Promise.all(lanes.map((l, i) => run(l.names.sort(), `lane ${i + 1}`)));
+codes.push(await run(files.filter((f) => SOLO.includes(f)), 'alone'));
+const failed = codes.some((c) => c !== 0);
+console.log(`\n${files.length} test files in ${((performance.now() - t0) / 1000).toFixed(0)} s: ${failed ? 'FAILED' : 'all passed'}`);
+process.exit(failed ? 1 : 0);
