@@ -1,5 +1,6 @@
 // RoML's sine experiment (Greenberg et al. 2023, section 6 and appendix): MAML, RoML (the
-// cross-entropy sampler) and CVaR-ML on sines with amplitude, phase and frequency, the paper's
+// cross-entropy sampler), CVaR-ML, AR-MAML's flow adversary and RMAML's task buffer (each
+// sampler at its defaults) on sines with amplitude, phase and frequency, the paper's
 // settings: 10 support and 10 query points, one inner step at 0.01, Adam 1e-3, 20 tasks a
 // meta-batch, a 40-40 ReLU MLP, equal meta-steps for every method; evaluated on held-out tasks
 // after 0..5 steps (10 support, 32 query points) by mean and CVaR at alpha 0.05.
@@ -15,6 +16,8 @@ export const METHODS = [
   { name: 'MAML', flags: {} },
   { name: 'RoML (cem)', flags: { sampler: 'cem', 'cem-alpha': 0.05 } },
   { name: 'CVaR-ML', flags: { sampler: 'cvar', 'cvar-alpha': 0.05 } },
+  { name: 'AR-MAML (flow)', flags: { sampler: 'flow' } },
+  { name: 'PTB (buffer, medium)', flags: { sampler: 'buffer' } },
 ] as const;
 
 export interface RobustSineOptions {

@@ -100,6 +100,7 @@ export type { GroupDROOptions } from './meta/samplers/dro.ts';
 export { registerSampler, samplerEntry, samplerNames } from './meta/samplers/registry.ts';
 export type { SamplerEntry } from './meta/samplers/registry.ts';
 export { samplerPlots } from './meta/samplers/plots.ts';
+export { recordDraws } from './meta/samplers/draws.ts';
 
 // multi-task learning
 export { MultiTask, pcgrad } from './meta/multitask.ts';

@@ -160,3 +160,60 @@ export function matrixPlot(panels: readonly { title: string; rows: number; cols:
   parts.push('</svg>');
   return parts.join('\n');
 }
+
+export interface HeatMapOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  /** What a cell's value is, beside the colour bar. */
+  valueLabel: string;
+  /** The x and y ranges the columns and rows span. */
+  xRange: readonly [number, number];
+  yRange: readonly [number, number];
+}
+
+/**
+ * A grid of values on axes: rows × cols, row 0 at the bottom (y = yRange[0]), white at the
+ * smallest value to dark red at the largest (non-finite cells grey), with a colour bar.
+ */
+export function heatMap(values: ArrayLike<number>, rows: number, cols: number, o: HeatMapOptions): string {
+  const W = 600;
+  const H = 440;
+  const m = { l: 64, r: 96, t: 36, b: 48 };
+  const finite = Array.from(values).filter(Number.isFinite);
+  const lo = finite.length ? Math.min(...finite) : 0;
+  const hi = finite.length ? Math.max(...finite) : 1;
+  const shade = (v: number) => {
+    if (!Number.isFinite(v)) return '#bbb';
+    const t = hi > lo ? (v - lo) / (hi - lo) : 0;
+    return `rgb(${Math.round(255 - 115 * t)},${Math.round(255 - 235 * t)},${Math.round(255 - 225 * t)})`;
+  };
+  const pw = W - m.l - m.r;
+  const ph = H - m.t - m.b;
+  const [x0, x1] = o.xRange;
+  const [y0, y1] = o.yRange;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${esc(o.title)}</text>`,
+    `<text x="${m.l + pw / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`,
+    `<text x="14" y="${H / 2}" text-anchor="middle" transform="rotate(-90 14 ${H / 2})">${esc(o.yLabel)}</text>`,
+  ];
+  const cw = pw / cols;
+  const ch = ph / rows;
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      parts.push(`<rect x="${(m.l + c * cw).toFixed(1)}" y="${(m.t + ph - (r + 1) * ch).toFixed(1)}" width="${(cw + 0.3).toFixed(1)}" height="${(ch + 0.3).toFixed(1)}" fill="${shade(values[r * cols + c])}"/>`);
+    }
+  }
+  parts.push(`<rect x="${m.l}" y="${m.t}" width="${pw}" height="${ph}" fill="none" stroke="#999"/>`);
+  for (const t of ticks(x0, x1)) parts.push(`<text x="${(m.l + ((t - x0) / (x1 - x0 || 1)) * pw).toFixed(1)}" y="${H - m.b + 16}" text-anchor="middle">${t}</text>`);
+  for (const t of ticks(y0, y1)) parts.push(`<text x="${m.l - 6}" y="${(m.t + ph - ((t - y0) / (y1 - y0 || 1)) * ph + 4).toFixed(1)}" text-anchor="end">${t}</text>`);
+  // the colour bar: 20 steps from the smallest value (bottom) to the largest
+  const bx = W - m.r + 16;
+  for (let i = 0; i < 20; i++) parts.push(`<rect x="${bx}" y="${(m.t + ph - ((i + 1) * ph) / 20).toFixed(1)}" width="14" height="${(ph / 20 + 0.3).toFixed(1)}" fill="${shade(lo + ((i + 0.5) / 20) * (hi - lo))}"/>`);
+  parts.push(`<text x="${bx + 18}" y="${m.t + ph}">${Number(lo.toPrecision(3))}</text>`, `<text x="${bx + 18}" y="${m.t + 10}">${Number(hi.toPrecision(3))}</text>`);
+  parts.push(`<text x="${bx + 7}" y="${m.t + ph / 2}" text-anchor="middle" transform="rotate(90 ${bx + 7} ${m.t + ph / 2})" dy="-12">${esc(o.valueLabel)}</text>`);
+  parts.push('</svg>');
+  return parts.join('\n');
+}

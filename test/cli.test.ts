@@ -20,7 +20,8 @@ test('train writes config, checkpoint, metrics and plots; --json prints the requ
   assert.is(j.metaSteps, 30);
   assert.is(j.out, out);
   assert.ok(j.seconds > 0 && j.metaStepsPerSecond > 0);
-  for (const f of ['config.json', 'model.safetensors', 'metrics.json', 'learning-curve.svg', 'tasks-1.svg']) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ['config.json', 'model.safetensors', 'metrics.json', 'learning-curve.svg', 'tasks-1.svg', 'loss-map.svg']) assert.ok(existsSync(join(out, f)), f);
+  assert.not.ok(existsSync(join(out, 'sampler-draws.svg')), 'a uniform run records no draws');
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.is(metrics.curve.loss.length, 30);
   assert.ok(readFileSync(join(out, 'tasks-1.svg'), 'utf8').startsWith('<svg'));
@@ -48,11 +49,15 @@ test('eval --json has the documented fields and is reproducible with the same se
   assert.equal(j.steps, [0, 1, 2, 3]);
   for (const k of ['mean', 'stderr', 'cvar', 'worst']) assert.is(j[k].length, 4, k);
   for (let s = 0; s < 4; s++) assert.ok(j.worst[s] >= j.cvar[s] && j.cvar[s] >= j.mean[s]);
+  // the shifted set (amplitudes in the top third): same fields, and harder before adapting
+  for (const k of ['mean', 'stderr', 'cvar', 'worst', 'diverged']) assert.is(j.shifted[k].length, 4, k);
+  assert.ok(j.shifted.mean[0] > j.mean[0], `shifted ${j.shifted.mean[0]} vs ${j.mean[0]}`);
   const b = cli('eval', '--run', run, '--tasks', '20', '--shots', '5', '--steps', '3', '--alpha', '0.2', '--seed', '4', '--json');
   assert.equal(JSON.parse(b.stdout), j);
   const table = cli('eval', '--run', run, '--tasks', '5', '--steps', '1');
   assert.is(table.status, 0);
   assert.match(table.stdout, '| learner | after steps | mean | ± stderr | CVaR@0.1 | worst |');
+  assert.match(table.stdout, 'shifted: 5 held-out tasks with amplitudes in the top third of the range');
 });
 
 test('bad input: one line on stderr, exit code 2, no stack trace', () => {

@@ -136,6 +136,7 @@ test('train runs with the registered sampler; config.json records it, its histor
   assert.equal(rows.map((r) => r[0]), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
   assert.ok(rows.every((r) => r[1] <= -0.5), 'every slope below the bound');
   assert.ok(readFileSync(join(out, 'sampler-slopes.svg'), 'utf8').includes('largest slope'));
+  assert.ok(readFileSync(join(out, 'sampler-draws.svg'), 'utf8').includes('where tasks were drawn'), 'a two-id family pictures its draws');
   assert.is(JSON.parse(run(['eval', '--run', out, '--tasks', '5', '--steps', '1', '--json'])).tasks, 5);
   assertThrowsTyped(() => run(['train', '--env', 'line', '--sampler', 'toy-low', '--toy-max-slope', '3', '--out', join(dir, 'x')]), UsageError, "--toy-max-slope must be a number >= -1 and <= 1, got '3'");
   assertThrowsTyped(() => run(['train', '--toy-max-slope', '0.5', '--out', join(dir, 'x')]), UsageError, '--toy-max-slope is not an option of', '--sampler uniform');

@@ -62,6 +62,9 @@ test('a sampler run (CEM, buffer, flow) resumes to the same bytes: its state is 
     assert.ok(Buffer.compare(model(cut), model(whole)) === 0, `${name}: same model and sampler bytes`);
     const tensors = fromSafetensors(model(whole)).tensors;
     assert.ok(Object.keys(tensors).some((k) => k.startsWith('sampler.')), `${name}: the sampler's state is saved with the model`);
+    assert.ok('sampler.draws' in tensors, `${name}: where it drew is saved too`);
+    const draws = (d: string) => readFileSync(join(d, 'sampler-draws.svg'), 'utf8');
+    assert.is(draws(cut), draws(whole), `${name}: the same picture of the draws`);
     const history = (d: string) => JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')).sampler.history;
     assert.equal(history(cut), history(whole));
   }

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   ArgumentError, CEMSampler, CVaRSampler, GroupDRO, MAML, MLP, Reptile, Rng, Sinusoid, TaskBuffer, Tensor, Adam, cvarObjective, grad,
-  metaTrain, sum, tensor, taskWeights, uniformSampler, type Task, type TaskData, type TaskFamily,
+  metaTrain, recordDraws, sum, tensor, taskWeights, uniformSampler, type Task, type TaskData, type TaskFamily,
 } from '../src/index.ts';
 import { pickByStrategy } from '../src/meta/samplers/buffer.ts';
 import { betaLogPdf, betaVariate, gammaVariate, logGamma, quantile } from '../src/meta/samplers/stats.ts';
@@ -218,6 +218,41 @@ test('a sampler state round trip continues with the same numbers (resume)', () =
   const copy = new TaskBuffer(ctx());
   copy.loadState(buf.state());
   assert.equal(copy.sample(new Rng(1), 20, 60).map((t) => t.id), buf.sample(new Rng(1), 20, 60).map((t) => t.id));
+});
+
+test('recordDraws counts each drawn id in its cell: per stretch of the run for one id, over the box for two', () => {
+  const line: TaskFamily = { ...new Ramp(), name: 'line', idNames: ['hardness'], idLow: [0], idHigh: [1], task: (id) => new Ramp().task(id), sample: (rng, n) => new Ramp().sample(rng, n) };
+  // steps 0 and 2 draw 0.15 three times, steps 1 and 3 draw 0.95: 10 cells, 4 steps in 2 stretches
+  const fixed = { name: 'fixed', sample: (_rng: Rng, n: number, step: number) => Array.from({ length: n }, () => line.task([step % 2 ? 0.95 : 0.15])) };
+  const one = recordDraws(fixed, ctx(line, 3, 4), 10, 2);
+  for (let step = 0; step < 4; step++) one.sample(new Rng(0), 3, step);
+  const expected = new Array(20).fill(0);
+  expected[1] = expected[9] = expected[11] = expected[19] = 3;
+  assert.equal(Array.from(one.state!().draws.data), expected);
+  assert.ok(one.plots!().draws.startsWith('<svg'));
+  // two ids: [0.05, 9.99] lands in column 0, row 9 of a 10 x 10 grid; ids outside the box in the edge cells
+  const two = recordDraws({ name: 'fixed', sample: (_r: Rng, n: number) => Array.from({ length: n }, () => new Ramp().task([0.05, 9.99])) }, ctx(new Ramp(), 2, 5), 10);
+  two.sample(new Rng(0), 2, 0);
+  assert.is(two.state!().draws.data[90], 2);
+  assert.is(Array.from(two.state!().draws.data).reduce((a, b) => a + b, 0), 2);
+  // the wrapped sampler's state rides along: a CEM run restored with its draws continues alike
+  const a = recordDraws(new CEMSampler(ctx()), ctx(), 8);
+  const rng = new Rng(3);
+  for (let s = 0; s < 15; s++) a.observe!(a.sample(rng, 20, s), new Array(20).fill(1).map((_, i) => i), s);
+  const b = recordDraws(new CEMSampler(ctx()), ctx(), 8);
+  b.loadState!(a.state!());
+  assert.equal(Object.keys(b.state!()).sort(), Object.keys(a.state!()).sort());
+  for (const [k, t] of Object.entries(a.state!())) assert.equal(Array.from(b.state!()[k].data), Array.from(t.data), k);
+  assert.equal(b.sample(new Rng(9), 20, 15).map((t) => t.id), a.sample(new Rng(9), 20, 15).map((t) => t.id));
+  assertThrowsTyped(() => recordDraws(fixed, ctx(new Ramp(true))), ArgumentError, 'recordDraws', 'unbounded');
+});
+
+test('Sinusoid\'s shifted held-out set: amplitudes in the top third of the range, phases over all of theirs', () => {
+  const tasks = new Sinusoid().shifted(new Rng(0), 400);
+  const amp = tasks.map((t) => t.id[0]);
+  const phase = tasks.map((t) => t.id[1]);
+  assert.ok(Math.min(...amp) >= 0.1 + (2 / 3) * 4.9 && Math.max(...amp) <= 5);
+  assert.ok(Math.min(...phase) < 0.1 && Math.max(...phase) > Math.PI - 0.1);
 });
 
 test('metaTrain: an explicit uniform sampler gives the same numbers as none', () => {

@@ -4,7 +4,8 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { rmSync } from 'node:fs';
-import { beginRun, curvePlot, downsample, evalRun, evalTable, loadRun, readRunConfig, saveRun, taskPlots, train, type TrainResult } from './run.ts';
+import { beginRun, curvePlot, downsample, evalRun, evalShifted, evalTable, loadRun, lossMapPlot, readRunConfig, saveRun, taskPlots, train, type TrainResult } from './run.ts';
+import type { EvalResult } from '../meta/metrics.ts';
 import { intOption, numOption, type Values } from './args.ts';
 import { ensureWritableDir, writeAtomic, UsageError } from './io.ts';
 import { allTrainingOptions, entriesHelp, runOptionsHelp, trainConfig, type RunConfig } from './config.ts';
@@ -45,7 +46,9 @@ export const trainCommand: Command = {
 
 ${runOptionsHelp()}
   --out DIR           run folder (default runs/ALGO-ENV-SEED): config.json, model.safetensors,
-                      metrics.json, learning-curve.svg, tasks-*.svg, sampler-*.svg; one
+                      metrics.json, learning-curve.svg, tasks-*.svg, sampler-*.svg (with
+                      sampler-draws.svg: where tasks were drawn, for one or two task ids),
+                      loss-map.svg (held-out loss over the task box after one step); one
                       writer at a time
   --checkpoint-every N  write checkpoint.safetensors every N meta-steps (model, optimizer,
                       RNG and losses), removed when the run completes
@@ -103,6 +106,8 @@ function finishRun(out: string, c: RunConfig, r: TrainResult, json: boolean): vo
   writeAtomic(join(out, 'learning-curve.svg'), curvePlot([{ label: c.algo, losses: r.losses }]));
   taskPlots(c, r, { shots: c.shots, steps: 10 }).forEach((svg, i) => writeAtomic(join(out, `tasks-${i + 1}.svg`), svg));
   for (const [name, svg] of Object.entries(samplerPlots(r.sampler))) writeAtomic(join(out, `sampler-${name}.svg`), svg);
+  const lossMap = lossMapPlot(r.learner, r.family, { shots: c.shots, seed: c.seed });
+  if (lossMap) writeAtomic(join(out, 'loss-map.svg'), lossMap);
   if (json) {
     console.log(JSON.stringify({ metaSteps: c.metaSteps, seconds: r.seconds, metaStepsPerSecond: metrics.metaStepsPerSecond, out, finalLoss: r.losses.at(-1) ?? null }));
   } else {
@@ -121,8 +126,12 @@ export const evalCommand: Command = {
   --steps S     adaptation steps; losses after 0..S are reported (default 10)
   --alpha A     CVaR level: mean of the worst A fraction of tasks (default 0.1)
   --seed S      seed of the held-out tasks (default 0)
-  --json        print {"tasks","shots","alpha","steps","mean","stderr","cvar","worst","diverged"};
-                a diverged task (non-finite loss) counts as Infinity, printed as null in JSON`,
+  --json        print {"tasks","shots","alpha","steps","mean","stderr","cvar","worst","diverged",
+                "shifted"}; a diverged task (non-finite loss) counts as Infinity, printed as
+                null in JSON
+
+  Families that define a shifted held-out set (sinusoid: amplitudes in the top third of the
+  range) are also evaluated on it: a second table, and "shifted" in JSON (null otherwise).`,
   options: {
     run: { type: 'string' }, tasks: { type: 'string' }, shots: { type: 'string' }, steps: { type: 'string' },
     alpha: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
@@ -138,11 +147,17 @@ export const evalCommand: Command = {
     };
     const { config, learner, family } = loadRun(v.run);
     const r = evalRun(learner, family, o);
+    const shifted = evalShifted(learner, family, o);
+    const fields = (e: EvalResult) => ({ mean: e.mean, stderr: e.stderr, cvar: e.cvar, worst: e.worst, diverged: e.diverged });
     if (v.json) {
-      console.log(JSON.stringify({ run: v.run, algo: config.algo, env: config.env, tasks: r.tasks, shots: r.shots, alpha: r.alpha, steps: r.steps, mean: r.mean, stderr: r.stderr, cvar: r.cvar, worst: r.worst, diverged: r.diverged }));
+      console.log(JSON.stringify({ run: v.run, algo: config.algo, env: config.env, tasks: r.tasks, shots: r.shots, alpha: r.alpha, steps: r.steps, ...fields(r), shifted: shifted && fields(shifted) }));
     } else {
       console.log(`${config.algo} on ${config.env}, ${r.tasks} held-out tasks, ${r.shots}-shot, CVaR at alpha ${r.alpha}`);
       console.log(evalTable([{ name: config.algo, r }], r.steps));
+      if (shifted) {
+        console.log(`\nshifted: ${r.tasks} held-out tasks with ${family.shiftDescription ?? 'the family\'s shift'}`);
+        console.log(evalTable([{ name: config.algo, r: shifted }], shifted.steps));
+      }
     }
   },
 };

@@ -16,11 +16,12 @@ import { parallelTasks, type ParallelLearner } from '../meta/parallel.ts';
 import { CheckpointError, DivergedError } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import { Progress } from './progress.ts';
-import { linePlot, type Series } from '../plot.ts';
+import { heatMap, linePlot, type Series } from '../plot.ts';
 import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic, UsageError } from './io.ts';
 import { configFromJson, configJson, type RunConfig } from './config.ts';
 import { makeFamily, makeLearner, makeSampler } from '../meta/run-config.ts';
 import type { TaskSampler } from '../meta/samplers/sampler.ts';
+import { drawsPicturable, recordDraws } from '../meta/samplers/draws.ts';
 import { environment, type Adapter } from '../envs/registry.ts';
 import { CHECKPOINT_FILE, loadTrainCheckpoint, samplerTensors, saveTrainCheckpoint } from './runfolder.ts';
 
@@ -93,7 +94,9 @@ const KILL_AFTER_STEP = Number(process.env.METAGRAD_TEST_KILL_AFTER_STEP ?? NaN)
 
 function trainWith(c: RunConfig, learner: Learner, single: Learner, family: TaskFamily, o: TrainOptions): TrainResult {
   const optimizer = new Adam(learner.metaParameters(), { lr: c.outerLr });
-  const sampler = makeSampler(c, family);
+  // a non-uniform sampler on a family of one or two ids also records where it drew (sampler-draws.svg)
+  const ctx = { family, metaBatch: c.metaBatch, metaSteps: c.metaSteps };
+  const sampler = c.sampler !== undefined && drawsPicturable(ctx) ? recordDraws(makeSampler(c, family), ctx) : makeSampler(c, family);
   const every = o.checkpointEvery ?? 0;
   let state = { step: 0, losses: [] as number[], rng: new Rng(c.seed + 1) };
   if (o.resume) state = loadTrainCheckpoint(o.dir!, c, single, optimizer, sampler);
@@ -132,6 +135,32 @@ export function heldOut(family: TaskFamily, n: number, seed: number) {
 export function evalRun(learner: Learner, family: TaskFamily, o: { tasks: number; shots: number; steps: number; alpha: number; seed: number }): EvalResult {
   const { tasks, rng } = heldOut(family, o.tasks, o.seed);
   return evaluate(learner, family, { tasks, shots: o.shots, steps: o.steps, alpha: o.alpha, rng });
+}
+
+/** The same evaluation on the family's shifted held-out set (its own stream), or null when it has none. */
+export function evalShifted(learner: Learner, family: TaskFamily, o: { tasks: number; shots: number; steps: number; alpha: number; seed: number }): EvalResult | null {
+  if (!family.shifted) return null;
+  const rng = heldOutRng(o.seed + 500_000);
+  return evaluate(learner, family, { tasks: family.shifted(rng, o.tasks), shots: o.shots, steps: o.steps, alpha: o.alpha, rng });
+}
+
+/**
+ * The held-out loss over the identifier box after one adaptation step, for families with one
+ * identifier (a curve, with the loss before adapting) or two (a heat map); null otherwise.
+ */
+export function lossMapPlot(learner: Learner, family: TaskFamily, o: { shots: number; seed: number }): string | null {
+  const d = family.idNames.length;
+  if ((d !== 1 && d !== 2) || ![...family.idLow, ...family.idHigh].every(Number.isFinite)) return null;
+  const n = d === 1 ? 60 : 24;
+  const at = (j: number, i: number) => family.idLow[j] + ((i + 0.5) / n) * (family.idHigh[j] - family.idLow[j]);
+  const ids = d === 1 ? Array.from({ length: n }, (_, i) => [at(0, i)]) : Array.from({ length: n * n }, (_, k) => [at(0, k % n), at(1, Math.floor(k / n))]);
+  const r = evaluate(learner, family, { tasks: ids.map((id) => family.task(id)), shots: o.shots, steps: 1, rng: heldOutRng(o.seed + 700_000) });
+  const title = `${learner.name}: held-out loss over the task box after one step (${o.shots}-shot)`;
+  if (d === 1) {
+    const xs = ids.map((id) => id[0]);
+    return linePlot([{ label: 'before adapting', xs, ys: r.perTask[0], dashed: true }, { label: 'after one step', xs, ys: r.perTask[1] }], { title, xLabel: family.idNames[0], yLabel: 'query loss' });
+  }
+  return heatMap(r.perTask[1], n, n, { title, xLabel: family.idNames[0], yLabel: family.idNames[1], valueLabel: 'query loss', xRange: [family.idLow[0], family.idHigh[0]], yRange: [family.idLow[1], family.idHigh[1]] });
 }
 
 /** Averages consecutive losses into at most n points, for metrics.json and the curve. */

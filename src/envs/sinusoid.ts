@@ -1,6 +1,7 @@
 // Sinusoid regression (Finn et al. 2017): y = A sin(x - phase), amplitude U[0.1, 5], phase
 // U[0, π], x U[-5, 5]. With `frequency`, y = A sin(f·x - phase), f U[0.3, 3] (RoML's variant).
-// Task id: [amplitude, phase] or [amplitude, phase, frequency].
+// Task id: [amplitude, phase] or [amplitude, phase, frequency]. The shifted held-out set:
+// amplitudes in the top third of their range (the hard tasks: the loss grows with amplitude).
 import { MetagradError, expectOptions } from '../errors.ts';
 import type { Rng } from '../rng.ts';
 import { Tensor, allocate, type DType } from '../autograd/tensor.ts';
@@ -73,6 +74,15 @@ export class Sinusoid implements TaskFamily {
 
   sample(rng: Rng, n: number): SinusoidTask[] {
     return Array.from({ length: n }, () => this.task(uniformIds(rng, this.idLow, this.idHigh)));
+  }
+
+  readonly shiftDescription = 'amplitudes in the top third of the range';
+
+  /** The shifted held-out set: amplitudes in the top third of their range, the rest uniform. */
+  shifted(rng: Rng, n: number): SinusoidTask[] {
+    const low = [...this.idLow];
+    low[0] = this.idLow[0] + (2 / 3) * (this.idHigh[0] - this.idLow[0]);
+    return Array.from({ length: n }, () => this.task(uniformIds(rng, low, this.idHigh)));
   }
 
   task(id: readonly number[]): SinusoidTask {

@@ -34,6 +34,10 @@ export interface TaskFamily {
   sample(rng: Rng, n: number): Task[];
   /** The task with this identifier (ids outside the box are allowed: distribution shift). */
   task(id: readonly number[]): Task;
+  /** n held-out tasks under a shift the family defines (the hard end of its box), for evaluation. */
+  shifted?(rng: Rng, n: number): Task[];
+  /** What shifted() draws, in a few words for tables. */
+  readonly shiftDescription?: string;
   /** Discrete groups of tasks (for group DRO and worst-group metrics): how many there are. */
   readonly groupCount?: number;
   /** The group (0 .. groupCount-1) of the task with this identifier. */
