@@ -252,6 +252,26 @@ if (suites.includes('samplers')) {
     });
   }
   await measure('samplers', 'meta-steps/s', cases);
+  // The rates above come from cases run one after another, and the first runs on a fresher
+  // machine; the cost of each sampler against uniform is measured interleaved: blocks of 25
+  // meta-steps in turn, the ratio of the medians of each case's block times.
+  const blocks = values.quick ? 10 : 60;
+  const times = cases.map(() => [] as number[]);
+  for (let b = 0; b < blocks; b++) {
+    cases.forEach((c, i) => {
+      const t0 = performance.now();
+      for (let k = 0; k < 25; k++) c.fn();
+      times[i].push(performance.now() - t0);
+    });
+  }
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+  const uniform = median(times[1]);
+  cases.forEach((c, i) => {
+    if (i === 1) return;
+    const m = median(times[i]);
+    const mad = median(times[i].map((t) => Math.abs(t - m)));
+    rows.push({ suite: 'samplers', case: `${c.name.replace('MAML sinusoid meta-step, sampler ', '')}: speed relative to uniform, interleaved`, unit: '× uniform', median: uniform / m, spreadPct: (100 * mad) / m, samples: blocks * 25 });
+  });
 }
 
 if (suites.includes('overhead')) {

@@ -8,7 +8,7 @@ import {
   metaTrain, recordDraws, sum, tensor, taskWeights, uniformSampler, type Task, type TaskData, type TaskFamily,
 } from '../src/index.ts';
 import { pickByStrategy } from '../src/meta/samplers/buffer.ts';
-import { betaLogPdf, betaVariate, gammaVariate, logGamma, quantile } from '../src/meta/samplers/stats.ts';
+import { betaLogPdf, betaVariate, logGamma, quantile } from '../src/meta/samplers/stats.ts';
 import { assertClose, assertThrowsTyped } from './helpers.ts';
 
 /** Ids in [0, 1] x [0, 10]; a second, one-sided coordinate "scale" ~ Exp(mean 2) when oneSided. */
@@ -68,9 +68,22 @@ test('logGamma, Beta density and variates against closed forms', () => {
     const variance = xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length;
     assertClose([mean, variance], [a / (a + b), (a * b) / ((a + b) ** 2 * (a + b + 1))], 0.006);
   }
-  const rng = new Rng(2);
-  const g = Array.from({ length: 40000 }, () => gammaVariate(rng, 0.3));
-  assertClose([g.reduce((s, x) => s + x, 0) / g.length], [0.3], 0.01);
+  // Kolmogorov-Smirnov against closed-form CDFs, one case for each of Cheng's algorithms:
+  // Beta(2, 3) (BB): 6x² - 8x³ + 3x⁴; Beta(0.5, 0.5) (BC): (2/π) asin(√x); Beta(3, 0.7) (BC, swapped)
+  const cdf23 = (x: number) => 6 * x * x - 8 * x ** 3 + 3 * x ** 4;
+  const cdfArcsine = (x: number) => (2 / Math.PI) * Math.asin(Math.sqrt(x));
+  const cdf307 = (x: number) => { // I_x(3, 0.7) = 1 - I_{1-x}(0.7, 3), the latter by its series
+    let s = 0;
+    for (let i = 0; i < 4000; i++) s += Math.exp(betaLogPdf(((i + 0.5) / 4000) * (1 - x), 0.7, 3)) * ((1 - x) / 4000);
+    return 1 - s;
+  };
+  for (const [a, b, cdf] of [[2, 3, cdf23], [0.5, 0.5, cdfArcsine], [3, 0.7, cdf307]] as const) {
+    const r = new Rng(7);
+    const xs = Array.from({ length: 4000 }, () => betaVariate(r, a, b)).sort((p, q) => p - q);
+    let d = 0;
+    xs.forEach((x, i) => (d = Math.max(d, Math.abs(cdf(x) - i / xs.length), Math.abs(cdf(x) - (i + 1) / xs.length))));
+    assert.ok(d < 1.63 / Math.sqrt(xs.length), `Beta(${a}, ${b}): KS distance ${d} (1% critical value ${1.63 / Math.sqrt(xs.length)})`);
+  }
 });
 
 test('buffer: medium takes the middle by loss, easy the lowest, hard the highest; L ramps from 0', () => {

@@ -93,9 +93,14 @@ export class CEMSampler implements TaskSampler {
 
   private draw(rng: Rng, phi: readonly number[]): number[] {
     const f = this.ctx.family;
-    return phi.map((p, j) => (f.idHigh[j] === Infinity
-      ? f.idLow[j] - p * Math.log(1 - rng.uniform())
-      : f.idLow[j] + (f.idHigh[j] - f.idLow[j]) * betaVariate(rng, 2 * p, 2 - 2 * p)));
+    const id = new Array<number>(phi.length);
+    for (let j = 0; j < phi.length; j++) {
+      const p = phi[j];
+      id[j] = f.idHigh[j] === Infinity
+        ? f.idLow[j] - p * Math.log(1 - rng.uniform())
+        : f.idLow[j] + (f.idHigh[j] - f.idLow[j]) * betaVariate(rng, 2 * p, 2 - 2 * p);
+    }
+    return id;
   }
 
   private density: { phi: number[]; of: (id: readonly number[]) => number } | null = null;
@@ -107,13 +112,14 @@ export class CEMSampler implements TaskSampler {
     const p = this.density.of;
     const p0 = (this.density0 ??= densityOf(f, this.phi0));
     this.drawn = [];
-    return Array.from({ length: count }, () => {
+    const tasks: Task[] = [];
+    for (let i = 0; i < count; i++) {
       const original = this.nu > 0 && rng.uniform() < this.nu;
       const id = this.draw(rng, original ? this.phi0 : this.phi);
-      const weight = original ? 1 : Math.exp(p0(id) - p(id));
-      this.drawn.push({ id, weight });
-      return f.task(id);
-    });
+      this.drawn.push({ id, weight: original ? 1 : Math.exp(p0(id) - p(id)) });
+      tasks.push(f.task(id));
+    }
+    return tasks;
   }
 
   observe(_tasks: readonly Task[], losses: readonly number[], step: number): void {

@@ -1,5 +1,5 @@
 // Numbers the samplers share: quantiles (plain and importance-weighted, numpy's interpolation),
-// Beta and Gamma variates from a seeded Rng, and the Beta log-density.
+// Beta variates from a seeded Rng, and the Beta log-density.
 import type { Rng } from '../../rng.ts';
 
 /**
@@ -32,30 +32,73 @@ export function quantile(xs: readonly number[], q: number, w?: readonly number[]
   return gap > 0 ? x[k] + ((q - at[k]) / gap) * (x[k + 1] - x[k]) : x[k + 1];
 }
 
-/** A Gamma(shape, 1) variate (Marsaglia and Tsang 2000; shape < 1 by the u^(1/shape) boost). */
-export function gammaVariate(rng: Rng, shape: number): number {
-  if (shape < 1) return gammaVariate(rng, shape + 1) * Math.pow(1 - rng.uniform(), 1 / shape);
-  const d = shape - 1 / 3;
-  const c = 1 / Math.sqrt(9 * d);
-  for (;;) {
-    let x: number;
-    let v: number;
-    do {
-      x = rng.normal();
-      v = 1 + c * x;
-    } while (v <= 0);
-    v = v * v * v;
-    const u = 1 - rng.uniform(); // (0, 1]
-    if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+/**
+ * A Beta(a, b) variate by Cheng's rejection algorithms (1978, as R's rbeta): BB when both
+ * shapes exceed 1, BC otherwise. Two uniforms, a log and an exp per try, and few rejections:
+ * about a third of the cost of two Gamma variates, which the CEM sampler paid per coordinate.
+ */
+export function betaVariate(rng: Rng, a: number, b: number): number {
+  const big = Math.max(a, b);
+  const small = Math.min(a, b);
+  const sum = a + b;
+  let w: number;
+  if (small > 1) { // BB
+    const beta = Math.sqrt((sum - 2) / (2 * small * big - sum));
+    const gamma = small + 1 / beta;
+    for (;;) {
+      const u1 = openUniform(rng);
+      const u2 = openUniform(rng);
+      const v = beta * Math.log(u1 / (1 - u1));
+      w = small * Math.exp(v);
+      const z = u1 * u1 * u2;
+      const r = gamma * v - LN4;
+      const s = small + r - w;
+      if (s + 1 + LN5 >= 5 * z) break;
+      const t = Math.log(z);
+      if (s > t) break;
+      if (r + sum * Math.log(sum / (big + w)) >= t) break;
+    }
+    return small === a ? w / (big + w) : big / (big + w);
   }
+  // BC: the larger shape in the role of a, the smaller (<= 1) of b
+  const beta = 1 / small;
+  const delta = 1 + big - small;
+  const k1 = (delta * (0.0138889 + 0.0416667 * small)) / (big * beta - 0.777778);
+  const k2 = 0.25 + (0.5 + 0.25 / delta) * small;
+  for (;;) {
+    const u1 = openUniform(rng);
+    const u2 = openUniform(rng);
+    let z: number;
+    if (u1 < 0.5) {
+      const y = u1 * u2;
+      z = u1 * y;
+      if (0.25 * u2 + z - y >= k1) continue;
+    } else {
+      z = u1 * u1 * u2;
+      if (z <= 0.25) {
+        w = big * Math.exp(beta * Math.log(u1 / (1 - u1)));
+        if (w === Infinity) w = Number.MAX_VALUE;
+        break;
+      }
+      if (z >= k2) continue;
+    }
+    const v = beta * Math.log(u1 / (1 - u1));
+    w = big * Math.exp(v);
+    if (w === Infinity) w = Number.MAX_VALUE;
+    if (sum * (Math.log(sum / (small + w)) + v) - LN4 >= Math.log(z)) break;
+  }
+  return big === a ? w / (small + w) : small / (small + w);
 }
 
-/** A Beta(a, b) variate, from two Gamma variates. */
-export function betaVariate(rng: Rng, a: number, b: number): number {
-  const x = gammaVariate(rng, a);
-  const y = gammaVariate(rng, b);
-  return x / (x + y);
+/** A uniform in (0, 1), so the logs of u and 1 - u stay finite. */
+function openUniform(rng: Rng): number {
+  let u = rng.uniform();
+  while (u === 0) u = rng.uniform();
+  return u;
 }
+
+const LN4 = Math.log(4);
+const LN5 = Math.log(5);
 
 // Lanczos approximation (g = 7, nine coefficients): |error| < 1e-13 for x > 0.
 const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
