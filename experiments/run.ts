@@ -2,13 +2,15 @@
 // the long experiments, apart from npm test. Prints a markdown table (the README's) and writes
 // every number to runs/experiments/NAME.json (or FILE), pictures beside it. NAME: robust-sine
 // (--shard K/N runs every N-th of the method-and-seed runs from the K-th; a test runs two
-// shards side by side and joins them), pcgrad, msr or reach2d-ptb.
+// shards side by side and joins them; armaml-sine and msr too), reach2d-ptb or pcgrad.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MODELS, RANKS, msrPicture, msrRun, msrTable } from './msr.ts';
 import { pcgradPlot, pcgradTable, pcgradToy } from './pcgrad.ts';
 import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
+import { ARMAML_METHODS, ARMAML_SINE, armamlDensityPlot, armamlRun, armamlTable } from './armaml-sine.ts';
+import { POINTNAV, POINTNAV_ROWS, pointnavRun, pointnavTable, type PointnavRow } from './pointnav.ts';
 import { REACH2D_PTB, STRATEGIES, reachPlot, reachRun, reachTable } from './reach2d-ptb.ts';
 
 const { values, positionals } = parseArgs({
@@ -27,12 +29,44 @@ const int = (v: string | undefined, dflt: number, what: string) => {
 const [k, n] = (values.shard ?? '0/1').split('/').map(Number);
 if (!(Number.isInteger(k) && Number.isInteger(n) && n >= 1 && k >= 0 && k < n)) fail(`--shard must be K/N with 0 <= K < N, got '${values.shard}'`);
 const name = positionals[0] ?? 'robust-sine';
-const NAMES = ['robust-sine', 'pcgrad', 'msr', 'reach2d-ptb'];
+const NAMES = ['robust-sine', 'armaml-sine', 'reach2d-ptb', 'pcgrad', 'msr', 'pointnav'];
 if (!NAMES.includes(name)) fail(`unknown experiment '${name}'; expected one of ${NAMES.join(', ')}`);
 const save = (file: string, json: unknown) => {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(json) + '\n');
 };
+if (name === 'armaml-sine') {
+  const metaSteps = int(values['meta-steps'], ARMAML_SINE.metaSteps, '--meta-steps');
+  const seeds = values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : [...ARMAML_SINE.seeds];
+  const mine = seeds.flatMap((seed) => ARMAML_METHODS.map((m) => ({ m, seed }))).filter((_, i) => i % n === k);
+  const runs = mine.map(({ m, seed }) => {
+    const t0 = performance.now();
+    const r = armamlRun(m, seed, metaSteps);
+    console.error(`${m.name}, seed ${seed}: ${((performance.now() - t0) / 1000).toFixed(1)} s, mean ${r.uniform[0].toFixed(3)}, CVaR worst 10% ${r.uniform[3].toFixed(3)}`);
+    return r;
+  });
+  const out = values.out ?? 'runs/experiments/armaml-sine.json';
+  save(out, runs);
+  const flow = runs.find((r) => r.density);
+  if (flow) writeFileSync(out.replace(/\.json$/, '') + '-flow.svg', armamlDensityPlot(flow));
+  console.log(`armaml-sine: ${metaSteps} meta-steps, seeds ${seeds.join(', ')}, ${ARMAML_SINE.tasks} held-out tasks each set, 5-shot, after one step\n`);
+  console.log(armamlTable(runs));
+  process.exit(0);
+}
+if (name === 'pointnav') {
+  const metaSteps = int(values['meta-steps'], POINTNAV.metaSteps, '--meta-steps');
+  // the MAML row costs about as much as the other three together: shard 0 takes it alone
+  const rows = POINTNAV_ROWS.filter((_, i) => (n === 1 ? true : (i === 0 ? 0 : 1 + ((i - 1) % (n - 1))) === k)) as PointnavRow[];
+  const results = rows.map((row) => {
+    const r = pointnavRun(row, 0, metaSteps);
+    console.error(`${row}: ${r.seconds.toFixed(0)} s, return after 0..${POINTNAV.steps}: ${r.eval.mean.map((v) => v.toFixed(1)).join(' ')}`);
+    return r;
+  });
+  save(values.out ?? 'runs/experiments/pointnav.json', results);
+  console.log(`pointnav: ${metaSteps} meta-steps of ${POINTNAV.metaBatch} goals x ${POINTNAV.episodes} episodes, seed 0; ${POINTNAV.heldOut} held-out goals x ${POINTNAV.evalEpisodes} episodes\n`);
+  console.log(pointnavTable(results));
+  process.exit(0);
+}
 if (name === 'reach2d-ptb') {
   const seeds = Array.from({ length: REACH2D_PTB.seeds }, (_, i) => i);
   const runs = seeds.flatMap((seed) => STRATEGIES.map((s) => reachRun(s, seed)));
