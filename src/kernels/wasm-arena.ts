@@ -10,6 +10,9 @@ import { align16, carve, type BumpRegion } from './bump.ts';
 import { LinearMemory, pageAbove } from './linear-memory.ts';
 import type { Arena, FloatArray } from './types.ts';
 
+/** The smallest arena worth lending (below it, tidy() uses ordinary memory). */
+const MIN_ARENA_BYTES = 1 << 22;
+
 /** Bytes at address 0 that the kernels keep for their own scratch tile. */
 export const EDGE_TILE_BYTES = 128;
 
@@ -46,10 +49,18 @@ export function wasmArena(mem: LinearMemory, reserve: ArenaReserve = {}): WasmAr
 
   function openArena(): Arena | null {
     arenaBegin = pageAbove(EDGE_TILE_BYTES + stagingReserve);
-    try {
-      mem.ensureBytes(arenaBegin + arenaReserve);
-    } catch {
-      return null; // the runtime cannot grow this memory so far: tidy uses ordinary memory
+    // A tidy that outgrew the arena asks for more next time; when the runtime cannot grow the
+    // memory that far (wasm32 stops at 4 GiB, runtimes often earlier), the largest arena it can
+    // have is lent, and remembered, rather than none: what does not fit overflows to ordinary
+    // memory as before, and later tidies keep their arena.
+    for (;;) {
+      try {
+        mem.ensureBytes(arenaBegin + arenaReserve);
+        break;
+      } catch {
+        if (arenaReserve <= MIN_ARENA_BYTES) return null; // not even the smallest: tidy uses ordinary memory
+        arenaReserve = Math.max(MIN_ARENA_BYTES, Math.floor(arenaReserve / 2));
+      }
     }
     lent = { buffer: mem.buffer, top: arenaBegin, end: mem.buffer.byteLength, overflowBytes: 0 };
     return lent;

@@ -12,6 +12,7 @@ import { logSoftmax } from '../autograd/ops/nn.ts';
 import { sum } from '../autograd/ops/reduce.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
+import { tidy } from '../autograd/tidy.ts';
 import { Scope, type ParamMap } from '../nn/module.ts';
 import { CategoricalPolicy, GaussianPolicy, type Policy } from './policy.ts';
 import { episodeRows, expectEpisodes, type EpisodeRows, type Episodes } from './rollout.ts';
@@ -132,10 +133,17 @@ export function trustRegionStep(op: string, params: readonly Tensor[], loss: () 
   const damping = expectNumber(op, 'damping', options.damping ?? 0.01, { min: 0 });
   const ratio = expectNumber(op, 'ratio', options.ratio ?? 0.5, { min: 0, above: true, max: 1 });
   const steps = expectNumber(op, 'lineSearchSteps', options.lineSearchSteps ?? 15, { integer: true, min: 1 });
+  // in a tidy: the tape of the surrogate, the KL and every Fisher-vector product lives in WASM
+  // memory and is released at the end, instead of being copied out to the JS heap op by op
+  return tidy(() => searchStep(params, loss, kl, { maxKL, cgIters, damping, ratio, steps }));
+}
+
+function searchStep(params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, o: { maxKL: number; cgIters: number; damping: number; ratio: number; steps: number }): TRPOStep {
+  const { maxKL, cgIters, damping, ratio, steps } = o;
   const before = loss();
   const g = flatten(grad(before, params));
   const gradKL = grad(kl(), params, { createGraph: true });
-  const fvp = (v: Float64Array): Float64Array => {
+  const fvp = (v: Float64Array): Float64Array => tidy(() => { // each product's tensors released, the KL's graph kept
     let at = 0;
     const vs = params.map((p) => {
       const t = new Tensor(p.dtype === 'float64' ? v.slice(at, at + p.size) : Float32Array.from(v.subarray(at, at + p.size)), p.shape);
@@ -146,7 +154,7 @@ export function trustRegionStep(op: string, params: readonly Tensor[], loss: () 
     const hv = gv ? flatten(grad(gv, params, { retainGraph: true, allowUnused: true })) : new Float64Array(v.length);
     for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i];
     return hv;
-  };
+  });
   const dir = conjugateGradient(fvp, Float64Array.from(g, (x) => -x), cgIters);
   const shs = 0.5 * dot(dir, fvp(dir));
   const scale = shs > 0 ? Math.sqrt(maxKL / shs) : 0;
@@ -162,8 +170,7 @@ export function trustRegionStep(op: string, params: readonly Tensor[], loss: () 
   let frac = 1;
   for (let k = 0; k < steps; k++, frac *= ratio) {
     setParams(frac);
-    const newLoss = loss().item();
-    const newKL = kl().item();
+    const [newLoss, newKL] = tidy(() => [loss().item(), kl().item()]);
     if (newLoss < lossBefore && newKL <= maxKL) return { lossBefore, lossAfter: newLoss, kl: newKL, backtracks: k, accepted: true };
   }
   setParams(0);
