@@ -110,6 +110,7 @@ export type { MultiTaskOptions, GradientCombination } from './meta/multitask.ts'
 export { VectorEnv } from './envs/rl/env.ts';
 export type { Env, EnvFamily, EnvSpec, Space, BoxSpace, DiscreteSpace, StepResult, VectorStep } from './envs/rl/env.ts';
 export { PointNav2D, Reach2D } from './envs/rl/pointnav.ts';
+export { withTaskInObservation } from './envs/rl/oracle.ts';
 export type { Reach2DOptions } from './envs/rl/pointnav.ts';
 export { Pendulum } from './envs/rl/pendulum.ts';
 export { CartPole } from './envs/rl/cartpole.ts';
@@ -126,3 +127,5 @@ export { conjugateGradient, policyKL, trpoStep } from './rl/trpo.ts';
 export type { TRPOOptions, TRPOStep } from './rl/trpo.ts';
 export { adaptPolicy, mamlTrpoStep } from './rl/maml-trpo.ts';
 export type { MetaRLTask, MAMLTRPOOptions } from './rl/maml-trpo.ts';
+export { baselineAdvantages, evaluateRL, metaTrainRL, sliceEpisodes } from './rl/meta-rl.ts';
+export type { AdvantageOptions, EvaluateRLOptions, MetaTrainRLOptions, RLEvalResult } from './rl/meta-rl.ts';

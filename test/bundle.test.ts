@@ -17,8 +17,10 @@ import { pathToFileURL } from 'node:url';
 // PCGrad, MSR's layers and family and the heat maps (issue #11) to 141; the RL environments
 // to 151. The two shared-memory builds (23 KiB of base64) moved out to dist/threads-wasm.js,
 // which only threadedKernels needs, leaving the three single-thread builds' 47 KiB. Returns,
-// GAE, the linear baseline, policies, rollouts, TRPO and MAML-TRPO (issue #10) took the JS to 164.
-const BUDGET_BYTES = 215 * 1024;
+// GAE, the linear baseline, policies, rollouts, TRPO and MAML-TRPO (issue #10) took the JS to 164;
+// where samplers drew and the loss over the task box as heat maps, the shifted held-out set
+// (#9), the meta-RL loop, its evaluation and the oracle's view (#10) to 173.
+const BUDGET_BYTES = 225 * 1024;
 
 test(`dist/index.js (minified ESM, WASM inlined) is under ${BUDGET_BYTES / 1024} KiB`, () => {
   const size = statSync('dist/index.js').size;

@@ -1,20 +1,31 @@
 // MAML-TRPO on the point robot: the inner policy-gradient step differentiated through (second
-// order against first order and finite differences), and a short meta-training run whose
-// post-adaptation return rises.
+// order against first order and finite differences), a short meta-training run whose
+// post-adaptation return rises, the evaluation protocol by hand, and the oracle's view.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  GaussianPolicy, LinearBaseline, PointNav2D, Rng, Tensor, VectorEnv, adaptPolicy, collectEpisodes, discountedReturns, episodeReturns, gae,
-  grad, mamlTrpoStep, normalizeAdvantages, policyGradientLoss, type Episodes, type MetaRLTask,
+  ArgumentError, GaussianPolicy, LinearBaseline, PointNav2D, Rng, VectorEnv, adaptPolicy, baselineAdvantages, collectEpisodes, discountedReturns,
+  episodeReturns, evaluateRL, gae, grad, metaTrainRL, normalizeAdvantages, policyGradientLoss, sliceEpisodes, withTaskInObservation, type Episodes,
 } from '../src/index.ts';
+import { assertThrowsTyped } from './helpers.ts';
 import { assertClose } from './helpers.ts';
 
-function advantages(ep: Episodes): Float64Array {
+const advantages = (ep: Episodes) => baselineAdvantages(ep);
+
+test('baselineAdvantages is the baseline-fit-then-GAE recipe; sliceEpisodes cuts a batch into its tasks', () => {
+  const env = new VectorEnv(new PointNav2D(), 4);
+  env.setTasks([[0.2, 0.1], [0.2, 0.1], [-0.3, 0.4], [-0.3, 0.4]]);
+  const ep = collectEpisodes(env, new GaussianPolicy(2, 2, { hidden: [8] }), new Rng(3), { seed: 0 });
   const baseline = new LinearBaseline(ep.obsSize);
-  const returns = discountedReturns(ep.rewards, ep.mask, ep.n, ep.t, 0.99);
-  baseline.fit(ep.obs, returns, ep.mask, ep.n, ep.t);
-  return normalizeAdvantages(gae(ep.rewards, baseline.predict(ep.obs, ep.mask, ep.n, ep.t), ep.mask, ep.n, ep.t, 0.99, 1), ep.mask);
-}
+  baseline.fit(ep.obs, discountedReturns(ep.rewards, ep.mask, ep.n, ep.t, 0.99), ep.mask, ep.n, ep.t);
+  const byHand = normalizeAdvantages(gae(ep.rewards, baseline.predict(ep.obs, ep.mask, ep.n, ep.t), ep.mask, ep.n, ep.t, 0.99, 1), ep.mask);
+  assert.equal(Array.from(baselineAdvantages(ep)), Array.from(byHand));
+  const second = sliceEpisodes(ep, 2, 4);
+  assert.is(second.n, 2);
+  assert.equal(episodeReturns(second), episodeReturns(ep).slice(2));
+  assert.equal(Array.from(second.obs), Array.from(ep.obs.subarray(2 * ep.t * 2)));
+  assertThrowsTyped(() => sliceEpisodes(ep, 3, 3), ArgumentError, 'sliceEpisodes', '0 <= from < to <= 4');
+});
 
 test('the outer gradient through the inner step: finite differences of the post-adaptation loss', () => {
   const policy = new GaussianPolicy(2, 2, { hidden: [4], dtype: 'float64', rng: new Rng(0) });
@@ -45,31 +56,56 @@ test('the outer gradient through the inner step: finite differences of the post-
 });
 
 test('a short MAML-TRPO run raises the point robot\'s return after one adaptation step', () => {
-  const family = new PointNav2D();
   const policy = new GaussianPolicy(2, 2, { hidden: [32, 32], initStd: 0.3, rng: new Rng(0) });
-  const rng = new Rng(7);
-  const perTask = 10;
-  const env = new VectorEnv(family, perTask);
+  const kls: number[] = [];
+  const { before, after } = metaTrainRL({ family: new PointNav2D(), policy, metaSteps: 10, metaBatch: 5, episodes: 10, rng: new Rng(7), maxKL: 0.01, onStep: (_, r) => kls.push(r.kl) });
   const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
-  const before: number[] = [];
-  const after: number[] = [];
-  for (let it = 0; it < 10; it++) {
-    const tasks: MetaRLTask[] = family.sampleTasks(rng, 5).map((goal, j) => {
-      env.setTasks(new Array(perTask).fill(goal));
-      const train = collectEpisodes(env, policy, rng, { seed: it * 1000 + j * 10 });
-      const trainAdvantages = advantages(train);
-      const adapted = adaptPolicy(policy, train, trainAdvantages, 0.1, { firstOrder: true });
-      const params = new Map([...adapted].map(([n, p]) => [n, new Tensor(p.data.slice(), p.shape)]));
-      const valid = collectEpisodes(env, policy, rng, { seed: it * 1000 + j * 10 + 5, params });
-      return { train, trainAdvantages, valid, validAdvantages: advantages(valid) };
-    });
-    before.push(mean(tasks.flatMap((t) => episodeReturns(t.train))));
-    after.push(mean(tasks.flatMap((t) => episodeReturns(t.valid))));
-    const step = mamlTrpoStep(policy, tasks, { innerLr: 0.1, maxKL: 0.01 });
-    assert.ok(!step.accepted || step.kl <= 0.01, JSON.stringify(step));
-  }
+  assert.ok(kls.every((kl) => kl <= 0.01), `every step within the KL bound: ${kls}`);
   assert.ok(mean(after.slice(-4)) > mean(after.slice(0, 4)) + 10, `after adaptation: ${after.map((v) => v.toFixed(1)).join(' ')}`);
   assert.ok(mean(after.slice(-4)) > mean(before.slice(-4)) + 5, `one step helps: ${after.slice(-4)} vs ${before.slice(-4)}`);
+});
+
+test('evaluateRL: step 0 is the policy\'s own episodes, step 1 those of the policy adapted on them; the tail is the low end', () => {
+  const family = new PointNav2D();
+  const policy = new GaussianPolicy(2, 2, { hidden: [8], rng: new Rng(2) });
+  const goals = [[0.3, -0.2], [-0.4, 0.1], [0.1, 0.45]];
+  const weights = policy.parameters().map((p) => Array.from(p.data));
+  const r = evaluateRL(policy, family, { tasks: goals, steps: 1, episodes: 3, innerLr: 0.1, alpha: 0.34, rng: new Rng(9), seed: 100 });
+  assert.equal(policy.parameters().map((p) => Array.from(p.data)), weights, 'the policy itself is unchanged');
+  // by hand, in the same order of draws: per task, episodes of θ, one step, episodes of θ'
+  const rng = new Rng(9);
+  const env = new VectorEnv(family, 3);
+  const byHand: number[][] = [[], []];
+  goals.forEach((goal, i) => {
+    env.setTasks([goal, goal, goal]);
+    const ep0 = collectEpisodes(env, policy, rng, { seed: 100 + i * 2 * 3 });
+    byHand[0].push(episodeReturns(ep0).reduce((a, b) => a + b, 0) / 3);
+    const adapted = adaptPolicy(policy, ep0, baselineAdvantages(ep0), 0.1, { firstOrder: true });
+    const ep1 = collectEpisodes(env, policy, rng, { seed: 100 + (i * 2 + 1) * 3, params: adapted });
+    byHand[1].push(episodeReturns(ep1).reduce((a, b) => a + b, 0) / 3);
+  });
+  assertClose(r.perTask.flat(), byHand.flat(), 1e-9, 1e-6);
+  for (const s of [0, 1]) {
+    const sorted = [...byHand[s]].sort((a, b) => a - b);
+    // CVaR at 0.34 of 3 tasks: the mean of the ⌈1.02⌉ = 2 lowest returns
+    assertClose([r.mean[s], r.cvar[s], r.worst[s]], [(sorted[0] + sorted[1] + sorted[2]) / 3, (sorted[0] + sorted[1]) / 2, sorted[0]], 1e-12, 1e-9);
+  }
+});
+
+test('the oracle sees the goal: observations gain the task id, rewards are the environment\'s', () => {
+  const base = new PointNav2D().make();
+  const oracle = withTaskInObservation(new PointNav2D());
+  const env = oracle.make();
+  assert.equal(oracle.observationSpace.low, [-Infinity, -Infinity, -0.5, -0.5]);
+  base.setTask([0.2, -0.1]);
+  env.setTask([0.2, -0.1]);
+  assert.equal(Array.from(env.reset()), [0, 0, 0.2, -0.1]);
+  base.reset();
+  const a = base.step([0.05, -0.03]);
+  const b = env.step([0.05, -0.03]);
+  assert.equal(Array.from(b.obs), [...Array.from(a.obs), 0.2, -0.1]);
+  assert.is(b.reward, a.reward);
+  assertThrowsTyped(() => withTaskInObservation({} as never), ArgumentError, 'withTaskInObservation');
 });
 
 test.run();
