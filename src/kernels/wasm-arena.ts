@@ -18,7 +18,11 @@ export const EDGE_TILE_BYTES = 128;
 
 /**
  * First sizes of the memory lent to tidy(): the arena for tensors (32 MiB) and the staging area
- * below it (4 MiB). Untouched pages cost no RAM; each grows after a tidy that outgrew it.
+ * below it (64 MiB). Untouched pages cost no RAM; each grows after a tidy that outgrew it. The
+ * staging area is generous because a call that fits neither there nor above the arena's top
+ * runs on the JS twin, whose float32 sums round differently: with 4 MiB, a conv net's first
+ * tidy of a process took that path and later ones did not, so the same training gave other
+ * last digits in a fresh process than after other work.
  */
 export interface ArenaReserve {
   arenaBytes?: number;
@@ -42,7 +46,7 @@ export interface WasmArena {
 export function wasmArena(mem: LinearMemory, reserve: ArenaReserve = {}): WasmArena {
   let lent: Arena | null = null;
   let arenaBegin = 0;
-  let stagingReserve = reserve.stagingBytes ?? 1 << 22;
+  let stagingReserve = reserve.stagingBytes ?? 1 << 26;
   let arenaReserve = reserve.arenaBytes ?? 1 << 25;
   let stagingDemand = 0;
   const bytesOf = (a: FloatArray) => (mem.holds(a) ? 0 : align16(a.length * 4));
