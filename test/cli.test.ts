@@ -36,6 +36,13 @@ test('train --workers 2 splits each meta-batch over two threads: the same number
   assert.is(runs[0], runs[1], 'same seed, same workers: same numbers');
   assert.ok(Math.abs(runs[0] - runs[2]) < 1e-4 * (1 + runs[2]), `two threads ${runs[0]} vs one ${runs[2]}`);
   assert.is(JSON.parse(readFileSync(join(dir, 'w0', 'config.json'), 'utf8')).workers, 2);
+  // an objective that weighs tasks (CVaR-ML) over two threads: one thread's numbers up to rounding
+  const cvar = [2, 1].map((workers, i) => {
+    const r = cli('train', '--sampler', 'cvar', '--meta-steps', '10', '--meta-batch', '6', '--seed', '5', '--workers', String(workers), '--out', join(dir, `c${i}`), '--json', '--quiet');
+    assert.is(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout).finalLoss as number;
+  });
+  assert.ok(Math.abs(cvar[0] - cvar[1]) < 1e-4 * (1 + cvar[1]), `CVaR-ML: two threads ${cvar[0]} vs one ${cvar[1]}`);
 });
 
 test('eval --json has the documented fields and is reproducible with the same seed', () => {

@@ -81,6 +81,26 @@ test('float64 MAML and Reptile over three threads equal one thread to 1e-12, une
   }
 });
 
+test('an objective that weighs tasks (CVaR-ML, a weighted sum) over three threads equals one thread to 1e-12', () => {
+  for (const algo of ['maml', 'reptile']) {
+    const spec = { algo, hidden: 8 };
+    const one = f64Learner(lib, spec);
+    const three = parallelTasks(f64Learner(lib, spec), { spawn: f64Worker, spec, threads: 3 });
+    try {
+      const weights = lib.tensor([3, 0, 1, 0.5, 0, 2, 1], { dtype: 'float64' });
+      for (const [what, objective] of [['CVaR 0.3', lib.cvarObjective(0.3)], ['weighted sum', (l: lib.Tensor) => lib.sum(lib.mul(l, weights))]] as const) {
+        const tasks = tasksOf(7, 11, 'float64');
+        const a = three.metaGradient(tasks, objective);
+        const b = one.metaGradient(tasks, objective);
+        assertSameStep(a, b, 1e-12, `${algo}, ${what}`);
+        assert.ok(Math.abs(a.objective! - b.objective!) <= 1e-12 * (1 + Math.abs(b.objective!)), `${algo}, ${what}: objective ${a.objective} vs ${b.objective}`);
+      }
+    } finally {
+      three.dispose();
+    }
+  }
+});
+
 test('a shard larger than the shared buffer grows it (2,000 points a task), still equal to one thread', () => {
   const spec = { algo: 'maml', hidden: 8 };
   const one = f64Learner(lib, spec);

@@ -1,7 +1,8 @@
 // How parallelTasks' caller and workers lay out a shard in shared memory: after the hand-off's
 // control words (HEADER_BYTES), Float64 values: the task count, the meta-parameters and extra
 // state, then each task's four tensors as dtype, ndim, dims, values; back come the shard's mean
-// loss, task losses and gradients, or an error message as character codes.
+// loss, task losses and gradients (of the mean, or each task's when the count was negative), or
+// an error message as character codes.
 import { MetagradError } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { Batch } from '../envs/task.ts';
@@ -33,10 +34,13 @@ export function ensurePayload(sab: SharedArrayBuffer, floats: number): void {
 const batchTensors = (t: TaskData): Tensor[] => [t.support.x, t.support.y, t.query.x, t.query.y];
 export const taskFloats = (t: TaskData) => batchTensors(t).reduce((s, x) => s + 2 + x.ndim + x.size, 0);
 
-/** Writes state values, then each task's four tensors as dtype, ndim, dims, values. */
-export function writeJob(p: Float64Array, state: readonly Tensor[], tasks: readonly TaskData[]): void {
+/**
+ * Writes the task count (negative: return each task's own gradient, not the shard's mean),
+ * state values, then each task's four tensors as dtype, ndim, dims, values.
+ */
+export function writeJob(p: Float64Array, state: readonly Tensor[], tasks: readonly TaskData[], perTask = false): void {
   let at = 0;
-  p[at++] = tasks.length;
+  p[at++] = perTask ? -tasks.length : tasks.length;
   for (const t of state) {
     p.set(t.data, at);
     at += t.size;

@@ -11,7 +11,9 @@ import type { WorkerLike } from '../kernels/threads.ts';
 import { announceFailure, awaitDone, awaitReady, post, serve, type HandoffTiming } from '../kernels/handoff.ts';
 import type { Module, ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
-import type { AdaptOptions, Learner, MetaGradient, TaskData, TaskObjective } from './learner.ts';
+import { applyObjective, taskWeights, type AdaptOptions, type Learner, type MetaGradient, type TaskData, type TaskObjective } from './learner.ts';
+import { noGrad } from '../autograd/tape.ts';
+import { flatten } from '../autograd/flat.ts';
 import { HEADER_BYTES, ensurePayload, newBuffer, readError, readTasks, stateOf, taskFloats, writeError, writeJob } from './parallel-wire.ts';
 
 export interface ParallelOptions {
@@ -66,20 +68,26 @@ export function startTaskWorker(init: TaskWorkerInit, makeLearner: (spec: unknow
   serve(ctl, TIMING.spinMs, () => {
     try {
       const p = new Float64Array(init.buffer, HEADER_BYTES);
-      const n = p[0];
+      const perTask = p[0] < 0;
+      const n = Math.abs(p[0]);
       let at = 1;
       for (const t of state) {
         t.data.set(p.subarray(at, at + t.size));
         at += t.size;
       }
-      const r = learner.metaGradient(readTasks(p, at, n));
+      const tasks = readTasks(p, at, n);
+      // each task's own gradient (an objective that weighs tasks), or the shard's mean
+      const results = perTask ? tasks.map((t) => learner.metaGradient([t])) : [learner.metaGradient(tasks)];
+      const losses = results.flatMap((r) => r.taskLosses);
       at = 0;
-      p[at++] = r.loss;
-      p.set(r.taskLosses, at);
-      at += r.taskLosses.length;
-      for (const g of r.grads) {
-        p.set(g.data, at);
-        at += g.size;
+      p[at++] = losses.reduce((a, b) => a + b, 0) / n;
+      p.set(losses, at);
+      at += losses.length;
+      for (const r of results) {
+        for (const g of r.grads) {
+          p.set(g.data, at);
+          at += g.size;
+        }
       }
       return true;
     } catch (e) {
@@ -148,10 +156,65 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
     return awaitDone(ctls[s - 1], TIMING, () => new MetagradError(`parallelTasks: worker ${s} has not finished its shard in ${TIMING.timeoutMs / 60_000} minutes (did it exit?)`));
   }
 
+  /**
+   * Under an objective J of the task losses: every task's own gradient from the shards, then
+   * ∇J = Σ_i (∂J/∂L_i) ∇L_i with the weights taken at all the losses (the chain rule, exact for
+   * any J; each shard runs its tasks one by one, without the batched path).
+   */
+  function weighted(tasks: readonly TaskData[], objective: TaskObjective): MetaGradient {
+    const T = tasks.length;
+    const parts = Math.min(threads, T);
+    const bounds = Array.from({ length: parts + 1 }, (_, s) => Math.round((s * T) / parts));
+    for (let s = 1; s < parts; s++) {
+      const mine = tasks.slice(bounds[s], bounds[s + 1]);
+      ensurePayload(buffers[s - 1], Math.max(1 + stateFloats + mine.reduce((a, t) => a + taskFloats(t), 0), 1 + mine.length * (1 + gradSize)));
+      writeJob(new Float64Array(buffers[s - 1], HEADER_BYTES), state, mine, true);
+      post(ctls[s - 1]);
+    }
+    const perTask: Float64Array[] = [];
+    const losses: number[] = [];
+    try {
+      for (const t of tasks.slice(0, bounds[1])) {
+        const r = learner.metaGradient([t]);
+        losses.push(r.taskLosses[0]);
+        perTask.push(flatten(r.grads));
+      }
+    } finally {
+      const failures: string[] = [];
+      for (let s = 1; s < parts; s++) if (!awaitWorker(s)) failures.push(`worker ${s} failed: ${readError(buffers[s - 1])}`);
+      if (failures.length) throw new MetagradError(`parallelTasks: ${failures.join('; ')}`);
+    }
+    for (let s = 1; s < parts; s++) {
+      const p = new Float64Array(buffers[s - 1], HEADER_BYTES);
+      const n = bounds[s + 1] - bounds[s];
+      for (let i = 0; i < n; i++) {
+        losses.push(p[1 + i]);
+        perTask.push(p.slice(1 + n + i * gradSize, 1 + n + (i + 1) * gradSize));
+      }
+    }
+    const w = taskWeights(objective, losses);
+    const sums = new Float64Array(gradSize);
+    perTask.forEach((g, i) => {
+      for (let k = 0; k < gradSize; k++) sums[k] += w[i] * g[k];
+    });
+    const value = noGrad(() => applyObjective(new Tensor(Float64Array.from(losses), [T]), objective, 'parallelTasks.metaGradient').item());
+    return { loss: losses.reduce((a, b) => a + b, 0) / T, objective: value, grads: gradsOf(sums), taskLosses: losses };
+  }
+
+  /** The meta-parameters' shapes and dtypes around flat float64 sums. */
+  function gradsOf(sums: Float64Array): Tensor[] {
+    let at = 0;
+    return learner.metaParameters().map((m) => {
+      const data = m.dtype === 'float64' ? new Float64Array(m.size) : new Float32Array(m.size);
+      data.set(sums.subarray(at, at + m.size));
+      at += m.size;
+      return new Tensor(data, m.shape);
+    });
+  }
+
   function metaGradient(tasks: readonly TaskData[], objective?: TaskObjective): MetaGradient {
     if (!live) throw new MetagradError('parallelTasks: metaGradient after dispose()');
-    // The shards return gradients of their mean losses; a weighting needs every task's loss first.
-    if (objective) throw new MetagradError(`parallelTasks: an objective that weighs tasks (CVaR-ML, group DRO) needs the whole meta-batch's losses on one thread; run it with threads = 1`);
+    if (objective) return weighted(tasks, objective);
     const T = tasks.length;
     const parts = Math.min(threads, T);
     const bounds = Array.from({ length: parts + 1 }, (_, s) => Math.round((s * T) / parts));
@@ -193,15 +256,7 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
       loss += (n / T) * p[0];
       for (let i = 0; i < gradSize; i++) sums[i] += (n / T) * p[1 + n + i];
     }
-    at = 0;
-    const grads = learner.metaParameters().map((m) => {
-      const data = m.dtype === 'float64' ? new Float64Array(m.size) : new Float32Array(m.size);
-      data.set(sums.subarray(at, at + m.size));
-      const t = new Tensor(data, m.shape);
-      at += m.size;
-      return t;
-    });
-    return { loss, grads, taskLosses };
+    return { loss, grads: gradsOf(sums), taskLosses };
   }
 
   return {
