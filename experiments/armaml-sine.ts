@@ -14,6 +14,7 @@ import { heldOutRng } from '../src/envs/task.ts';
 import type { FlowAdversary } from '../src/meta/samplers/adversary.ts';
 import { heatMap } from '../src/plot.ts';
 import { Rng } from '../src/rng.ts';
+import type { Tensor } from '../src/autograd/tensor.ts';
 
 export const ARMAML_METHODS = [
   { name: 'MAML', flags: {} },
@@ -31,34 +32,50 @@ export interface ArmamlRun {
   shifted: number[];
   /** The adversary's density on a 40 x 40 grid of the box (amplitude fastest), for the flow. */
   density?: number[];
+  /** The first meta-losses (a test retrains and compares them). */
+  firstLosses: number[];
 }
+
+/** How many of the first meta-losses a run keeps. */
+export const LOSS_PREFIX = 200;
 
 const GRID = 40;
 
-/** One method and seed: train, then evaluate one-step adaptation on 2,000 held-out tasks of each set. */
-export function armamlRun(method: (typeof ARMAML_METHODS)[number], seed: number, metaSteps: number = ARMAML_SINE.metaSteps): ArmamlRun {
+/** A method's learner for a seed, as the experiment builds it (untrained), with what trains and evaluates it. */
+export function armamlSetup(method: (typeof ARMAML_METHODS)[number], seed: number, metaSteps: number) {
   setReproducible(true);
   const c = runConfig({ env: 'sinusoid', 'meta-steps': metaSteps, 'meta-batch': 25, shots: 5, 'query-size': 10, 'inner-lr': 0.01, 'outer-lr': 1e-3, seed, ...method.flags });
   const family = makeFamily(c);
   const learner = makeLearner(c, family);
   const sampler = makeSampler(c, family);
-  metaTrain({ learner, family, optimizer: new Adam(learner.metaParameters(), { lr: c.outerLr }), metaSteps: c.metaSteps, metaBatch: c.metaBatch, shots: c.shots,
-    querySize: c.querySize, rng: new Rng(c.seed + 1), ...(c.sampler ? { sampler } : {}) });
-  const row = (tasks: ReturnType<typeof family.sample>, rng: Rng) => {
-    const losses = evaluate(learner, family, { tasks, shots: 5, steps: 1, querySize: 100, rng }).perTask[1];
-    return [summarize(losses, 1).mean, ...ARMAML_SINE.alphas.map((a) => summarize(losses, a).cvar)];
+  const train = (steps = c.metaSteps) => metaTrain({ learner, family, optimizer: new Adam(learner.metaParameters(), { lr: c.outerLr }), metaSteps: steps, metaBatch: c.metaBatch,
+    shots: c.shots, querySize: c.querySize, rng: new Rng(c.seed + 1), ...(c.sampler ? { sampler } : {}) });
+  /** Mean, then CVaR at each alpha, after one step: on uniform held-out tasks, then on shifted ones. */
+  const evaluateHeldOut = (): { uniform: number[]; shifted: number[] } => {
+    setReproducible(true);
+    const row = (tasks: ReturnType<typeof family.sample>, rng: Rng) => {
+      const losses = evaluate(learner, family, { tasks, shots: 5, steps: 1, querySize: 100, rng }).perTask[1];
+      return [summarize(losses, 1).mean, ...ARMAML_SINE.alphas.map((a) => summarize(losses, a).cvar)];
+    };
+    const rng = heldOutRng(2000 + seed);
+    const shiftRng = heldOutRng(3000 + seed);
+    return { uniform: row(family.sample(rng, ARMAML_SINE.tasks), rng), shifted: row(family.shifted!(shiftRng, ARMAML_SINE.tasks), shiftRng) };
   };
-  const rng = heldOutRng(2000 + seed);
-  const uniform = row(family.sample(rng, ARMAML_SINE.tasks), rng);
-  const shiftRng = heldOutRng(3000 + seed);
-  const shifted = row(family.shifted!(shiftRng, ARMAML_SINE.tasks), shiftRng);
-  const out: ArmamlRun = { method: method.name, seed, uniform, shifted };
-  if (c.sampler === 'flow' && c.flowLambda === 0.2) {
+  const density = (): number[] | undefined => {
+    if (c.sampler !== 'flow' || c.flowLambda !== 0.2) return undefined;
     const at = (j: number, i: number) => family.idLow[j] + ((i + 0.5) / GRID) * (family.idHigh[j] - family.idLow[j]);
     const ids = Array.from({ length: GRID * GRID }, (_, k) => [at(0, k % GRID), at(1, Math.floor(k / GRID))]);
-    out.density = (sampler as FlowAdversary).logDensity(ids).map(Math.exp);
-  }
-  return out;
+    return (sampler as FlowAdversary).logDensity(ids).map(Math.exp);
+  };
+  return { learner, train, evaluateHeldOut, density };
+}
+
+/** One method and seed: train, then evaluate one-step adaptation on 2,000 held-out tasks of each set. */
+export function armamlRun(method: (typeof ARMAML_METHODS)[number], seed: number, metaSteps: number = ARMAML_SINE.metaSteps): ArmamlRun & { weights: Record<string, Tensor> } {
+  const run = armamlSetup(method, seed, metaSteps);
+  const losses = run.train();
+  const density = run.density();
+  return { method: method.name, seed, ...run.evaluateHeldOut(), ...(density ? { density } : {}), firstLosses: losses.slice(0, LOSS_PREFIX), weights: run.learner.model.stateDict() };
 }
 
 /** The README's table: mean and CVaR after one step on both sets, each method averaged over its seeds. */

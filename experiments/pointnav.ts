@@ -25,6 +25,8 @@ export const PAPER_POINTNAV = { maml: [-40.4, -11.7, -3.3], random: -82.7 } as c
 
 export interface PointnavResult {
   row: PointnavRow;
+  /** The trained policy (not in the JSON: run.ts saves its weights beside it). */
+  policy?: GaussianPolicy;
   seed: number;
   metaSteps: number;
   /** Per meta-step: the mean return before and after adaptation (equal for the non-adapting rows). */
@@ -38,14 +40,27 @@ export function pointnavRun(row: PointnavRow, seed: number, metaSteps: number = 
   setReproducible(true);
   const base = new PointNav2D();
   const family: EnvFamily = row === 'oracle' ? withTaskInObservation(base) : base;
-  const policy = new GaussianPolicy(family.observationSpace.low.length, 2, { hidden: [64, 64], rng: new Rng(seed) });
+  const policy = pointnavPolicy(row, seed);
   const t0 = performance.now();
   const curve = row === 'random'
     ? { before: [], after: [] }
     : metaTrainRL({ family, policy, metaSteps, metaBatch: POINTNAV.metaBatch, episodes: POINTNAV.episodes, rng: new Rng(1000 + seed), mode: row === 'maml' ? 'maml' : 'pretrain' });
+  const ev = pointnavEval(row, policy, seed);
+  return { row, policy, seed, metaSteps: row === 'random' ? 0 : metaSteps, curve, eval: ev, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The held-out evaluation of a policy of this row (its family's view), as pointnavRun does it. */
+export function pointnavEval(row: PointnavRow, policy: GaussianPolicy, seed: number): RLEvalResult {
+  setReproducible(true);
+  const base = new PointNav2D();
+  const family: EnvFamily = row === 'oracle' ? withTaskInObservation(base) : base;
   const goals = base.sampleTasks(new Rng(77_000 + seed), POINTNAV.heldOut);
-  const ev = evaluateRL(policy, family, { tasks: goals, steps: POINTNAV.steps, episodes: POINTNAV.evalEpisodes, alpha: POINTNAV.alpha, rng: new Rng(5000 + seed) });
-  return { row, seed, metaSteps: row === 'random' ? 0 : metaSteps, curve, eval: ev, seconds: (performance.now() - t0) / 1000 };
+  return evaluateRL(policy, family, { tasks: goals, steps: POINTNAV.steps, episodes: POINTNAV.evalEpisodes, alpha: POINTNAV.alpha, rng: new Rng(5000 + seed) });
+}
+
+/** A fresh policy of this row, as pointnavRun starts it (to load saved weights into). */
+export function pointnavPolicy(row: PointnavRow, seed: number): GaussianPolicy {
+  return new GaussianPolicy(row === 'oracle' ? 4 : 2, 2, { hidden: [64, 64], rng: new Rng(seed) });
 }
 
 /** The README's table: mean (± standard error) and CVaR of the return after 0..3 steps, per row. */

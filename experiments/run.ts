@@ -1,8 +1,10 @@
-// `npm run experiment -- NAME [--meta-steps N] [--seeds 0,1,2] [--tasks N] [--shard K/N] [--out FILE]`:
-// the long experiments, apart from npm test. Prints a markdown table (the README's) and writes
-// every number to runs/experiments/NAME.json (or FILE), pictures beside it. NAME: robust-sine
-// (--shard K/N runs every N-th of the method-and-seed runs from the K-th; a test runs two
-// shards side by side and joins them; armaml-sine and msr too), reach2d-ptb or pcgrad.
+// `npm run experiment -- NAME [--quick] [--json] [--meta-steps N] [--seeds 0,1,2] [--tasks N]
+// [--shard K/N] [--out FILE]`: the long experiments, apart from npm test. Prints a markdown table
+// (the README's; with --json the results as JSON instead) and writes every number to
+// runs/experiments/NAME.json (or FILE), trained weights and pictures beside it. NAME:
+// robust-sine, armaml-sine, reach2d-ptb, pcgrad, msr, pointnav or fewshot. --quick: a tenth of
+// the meta-steps or less, one seed, a minute or so; --shard K/N runs every N-th of the runs
+// from the K-th (run two side by side on two cores, then join their JSON).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,12 +12,18 @@ import { MODELS, RANKS, msrPicture, msrRun, msrTable } from './msr.ts';
 import { pcgradPlot, pcgradTable, pcgradToy } from './pcgrad.ts';
 import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
 import { ARMAML_METHODS, ARMAML_SINE, armamlDensityPlot, armamlRun, armamlTable } from './armaml-sine.ts';
+import { FEWSHOT, FEWSHOT_SHOTS, fewshotRun, fewshotTable } from './fewshot.ts';
+import { readDigitFiles } from '../src/cli/digit-files.ts';
+import { toSafetensors } from '../src/nn/safetensors.ts';
 import { POINTNAV, POINTNAV_ROWS, pointnavRun, pointnavTable, type PointnavRow } from './pointnav.ts';
 import { REACH2D_PTB, STRATEGIES, reachPlot, reachRun, reachTable } from './reach2d-ptb.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { 'meta-steps': { type: 'string' }, seeds: { type: 'string' }, tasks: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' } },
+  options: {
+    'meta-steps': { type: 'string' }, seeds: { type: 'string' }, tasks: { type: 'string' }, shard: { type: 'string' }, out: { type: 'string' },
+    quick: { type: 'boolean' }, json: { type: 'boolean' },
+  },
 });
 const fail = (message: string) => {
   console.error(`experiment: ${message}`);
@@ -29,15 +37,20 @@ const int = (v: string | undefined, dflt: number, what: string) => {
 const [k, n] = (values.shard ?? '0/1').split('/').map(Number);
 if (!(Number.isInteger(k) && Number.isInteger(n) && n >= 1 && k >= 0 && k < n)) fail(`--shard must be K/N with 0 <= K < N, got '${values.shard}'`);
 const name = positionals[0] ?? 'robust-sine';
-const NAMES = ['robust-sine', 'armaml-sine', 'reach2d-ptb', 'pcgrad', 'msr', 'pointnav'];
+const NAMES = ['robust-sine', 'armaml-sine', 'reach2d-ptb', 'pcgrad', 'msr', 'pointnav', 'fewshot'];
 if (!NAMES.includes(name)) fail(`unknown experiment '${name}'; expected one of ${NAMES.join(', ')}`);
+const quick = Boolean(values.quick);
+/** The meta-steps: --meta-steps, else the quick budget with --quick, else the experiment's. */
+const budget = (full: number, short: number) => int(values['meta-steps'], quick ? short : full, '--meta-steps');
+/** The table under its header, or with --json the results. */
+const report = (header: string, table: string, json: unknown) => console.log(values.json ? JSON.stringify(json) : `${header}\n\n${table}`);
 const save = (file: string, json: unknown) => {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(json) + '\n');
 };
 if (name === 'armaml-sine') {
-  const metaSteps = int(values['meta-steps'], ARMAML_SINE.metaSteps, '--meta-steps');
-  const seeds = values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : [...ARMAML_SINE.seeds];
+  const metaSteps = budget(ARMAML_SINE.metaSteps, 1000);
+  const seeds = values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : quick ? [0] : [...ARMAML_SINE.seeds];
   const mine = seeds.flatMap((seed) => ARMAML_METHODS.map((m) => ({ m, seed }))).filter((_, i) => i % n === k);
   const runs = mine.map(({ m, seed }) => {
     const t0 = performance.now();
@@ -46,25 +59,43 @@ if (name === 'armaml-sine') {
     return r;
   });
   const out = values.out ?? 'runs/experiments/armaml-sine.json';
-  save(out, runs);
+  save(out, runs.map(({ weights: _, ...r }) => r));
+  writeFileSync(out.replace(/\.json$/, '.safetensors'), toSafetensors(Object.fromEntries(runs.flatMap((r) => Object.entries(r.weights).map(([key, t]) => [`${r.method}/${r.seed}/${key}`, t]))), { experiment: name, metaSteps: String(metaSteps) }));
   const flow = runs.find((r) => r.density);
   if (flow) writeFileSync(out.replace(/\.json$/, '') + '-flow.svg', armamlDensityPlot(flow));
-  console.log(`armaml-sine: ${metaSteps} meta-steps, seeds ${seeds.join(', ')}, ${ARMAML_SINE.tasks} held-out tasks each set, 5-shot, after one step\n`);
-  console.log(armamlTable(runs));
+  report(`armaml-sine: ${metaSteps} meta-steps, seeds ${seeds.join(', ')}, ${ARMAML_SINE.tasks} held-out tasks each set, 5-shot, after one step`, armamlTable(runs), runs.map(({ weights: _, ...r }) => r));
+  process.exit(0);
+}
+if (name === 'fewshot') {
+  const metaSteps = budget(FEWSHOT.metaSteps, 60);
+  const images = readDigitFiles();
+  const out = values.out ?? 'runs/experiments/fewshot.json';
+  const rows = FEWSHOT_SHOTS.filter((_, i) => i % n === k).flatMap((shots) => {
+    const t0 = performance.now();
+    const r = fewshotRun(images, shots, metaSteps);
+    console.error(`${shots}-shot: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${r.rows.map((x) => `${x.method} ${(100 * x.result.accuracy).toFixed(1)}%`).join(', ')}`);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out.replace(/\.json$/, '') + `-${shots}shot.safetensors`, toSafetensors(r.learner.model.stateDict(), { experiment: 'fewshot', shots: String(shots), metaSteps: String(metaSteps) }));
+    return r.rows;
+  });
+  save(out, rows);
+  report(`fewshot: digits, 5-way, ${metaSteps} meta-steps of ${FEWSHOT.metaBatch} episodes, ${FEWSHOT.episodes} test episodes of the held-out classes`, fewshotTable(rows), rows);
   process.exit(0);
 }
 if (name === 'pointnav') {
-  const metaSteps = int(values['meta-steps'], POINTNAV.metaSteps, '--meta-steps');
+  const metaSteps = budget(POINTNAV.metaSteps, 10);
   // the MAML row costs about as much as the other three together: shard 0 takes it alone
   const rows = POINTNAV_ROWS.filter((_, i) => (n === 1 ? true : (i === 0 ? 0 : 1 + ((i - 1) % (n - 1))) === k)) as PointnavRow[];
+  const out = values.out ?? 'runs/experiments/pointnav.json';
+  mkdirSync(dirname(out), { recursive: true });
   const results = rows.map((row) => {
-    const r = pointnavRun(row, 0, metaSteps);
+    const { policy, ...r } = pointnavRun(row, 0, metaSteps);
     console.error(`${row}: ${r.seconds.toFixed(0)} s, return after 0..${POINTNAV.steps}: ${r.eval.mean.map((v) => v.toFixed(1)).join(' ')}`);
+    writeFileSync(out.replace(/\.json$/, '') + `-${row}.safetensors`, toSafetensors(policy!.stateDict(), { experiment: 'pointnav', row, metaSteps: String(r.metaSteps) }));
     return r;
   });
-  save(values.out ?? 'runs/experiments/pointnav.json', results);
-  console.log(`pointnav: ${metaSteps} meta-steps of ${POINTNAV.metaBatch} goals x ${POINTNAV.episodes} episodes, seed 0; ${POINTNAV.heldOut} held-out goals x ${POINTNAV.evalEpisodes} episodes\n`);
-  console.log(pointnavTable(results));
+  save(out, results);
+  report(`pointnav: ${metaSteps} meta-steps of ${POINTNAV.metaBatch} goals x ${POINTNAV.episodes} episodes, seed 0; ${POINTNAV.heldOut} held-out goals x ${POINTNAV.evalEpisodes} episodes`, pointnavTable(results), results);
   process.exit(0);
 }
 if (name === 'reach2d-ptb') {
@@ -74,8 +105,8 @@ if (name === 'reach2d-ptb') {
   save(out, runs.map(({ strategy, seed, distance }) => ({ strategy, seed, distance })));
   writeFileSync(out.replace(/\.json$/, '') + '.svg', reachPlot(runs));
   const { metaBatch, metaSteps, lr } = REACH2D_PTB;
-  console.log(`reach2d-ptb: ${metaSteps} meta-steps of ${metaBatch} goals, rate ${lr}, seeds 0-${seeds.length - 1}; picture: ${out.replace(/\.json$/, '')}.svg\n`);
-  console.log(reachTable(runs));
+  report(`reach2d-ptb: ${metaSteps} meta-steps of ${metaBatch} goals, rate ${lr}, seeds 0-${seeds.length - 1}; picture: ${out.replace(/\.json$/, '')}.svg`, reachTable(runs),
+    runs.map(({ strategy, seed, distance }) => ({ strategy, seed, distance })));
   process.exit(0);
 }
 if (name === 'msr') {
@@ -83,7 +114,7 @@ if (name === 'msr') {
   const mine = all.filter((_, i) => i % n === k);
   const runs = mine.map(({ rank, model }) => {
     const t0 = performance.now();
-    const r = msrRun(rank, model, values['meta-steps'] ? int(values['meta-steps'], 1000, '--meta-steps') : 1000);
+    const r = msrRun(rank, model, budget(1000, 100));
     console.error(`${model}, rank ${rank}: ${((performance.now() - t0) / 1000).toFixed(1)} s, query MSE ${r.mse.toFixed(3)}`);
     return r;
   });
@@ -91,8 +122,7 @@ if (name === 'msr') {
   save(out, runs);
   const rank1 = runs.find((r) => r.rank === 1 && r.weights);
   if (rank1) writeFileSync(out.replace(/\.json$/, '') + '-rank1-weights.svg', msrPicture(rank1));
-  console.log('msr: 1,000 meta-steps, 300 held-out tasks, query MSE after one step ± 95% interval\n');
-  console.log(msrTable(runs));
+  report(`msr: ${budget(1000, 100)} meta-steps, 300 held-out tasks, query MSE after one step ± 95% interval`, msrTable(runs), runs);
   process.exit(0);
 }
 if (name === 'pcgrad') {
@@ -100,14 +130,13 @@ if (name === 'pcgrad') {
   const out = values.out ?? 'runs/experiments/pcgrad.json';
   save(out, runs);
   writeFileSync(out.replace(/\.json$/, '') + '.svg', pcgradPlot(runs));
-  console.log(`pcgrad toy: Adam 0.01, 25,000 steps from (0.5, -3); picture: ${out.replace(/\.json$/, '')}.svg\n`);
-  console.log(pcgradTable(runs));
+  report(`pcgrad toy: Adam 0.01, 25,000 steps from (0.5, -3); picture: ${out.replace(/\.json$/, '')}.svg`, pcgradTable(runs), runs);
   process.exit(0);
 }
 const o = {
-  metaSteps: int(values['meta-steps'], PAPER.metaSteps, '--meta-steps'),
-  seeds: values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : [...PAPER.seeds],
-  tasks: int(values.tasks, PAPER.tasks, '--tasks'),
+  metaSteps: budget(PAPER.metaSteps, 1000),
+  seeds: values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : quick ? [0] : [...PAPER.seeds],
+  tasks: int(values.tasks, quick ? 500 : PAPER.tasks, '--tasks'),
 };
 const runs = o.seeds.flatMap((seed) => METHODS.map((m) => ({ m, seed }))).filter((_, i) => i % n === k);
 const results = runs.map(({ m, seed }) => {
@@ -118,6 +147,8 @@ const results = runs.map(({ m, seed }) => {
 });
 const out = values.out ?? `runs/experiments/${name}.json`;
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify({ options: o, results: results.map(({ method, seed, r }) => ({ method, seed, r: { ...r, perTask: undefined } })) }, null, 2) + '\n');
-console.log(`${name}: ${o.metaSteps} meta-steps, seeds ${o.seeds.join(', ')}, ${o.tasks} held-out tasks (10-shot)\n`);
-console.log(robustSineTable(results));
+writeFileSync(out, JSON.stringify({ options: o, results: results.map(({ method, seed, r }) => ({ method, seed, r: { ...r, perTask: undefined, weights: undefined } })) }, null, 2) + '\n');
+writeFileSync(out.replace(/\.json$/, '.safetensors'), toSafetensors(Object.fromEntries(results.flatMap(({ method, seed, r }) =>
+  Object.entries(r.weights).map(([k, t]) => [`${method}/${seed}/${k}`, t]))), { experiment: name, metaSteps: String(o.metaSteps) }));
+report(`${name}: ${o.metaSteps} meta-steps, seeds ${o.seeds.join(', ')}, ${o.tasks} held-out tasks (10-shot)`, robustSineTable(results),
+  results.map(({ method, seed, r }) => ({ method, seed, mean: r.mean, cvar: r.cvar, bestStep: r.bestStep })));

@@ -1,14 +1,17 @@
 // npm test's runner: uvu over test/*.test.ts in two processes side by side (the machines have two
 // cores and most tests use one), then, one at a time, the tests that use both cores themselves
-// (the experiment tables run in two shards) or measure the page's responsiveness (browser).
+// (MSR's table runs in two shards) or measure the page's responsiveness (browser).
 // `node scripts/test.mjs [PATTERN]` runs the files whose name matches PATTERN. Exit code 1 when
 // any test fails; each lane's output is printed whole when it ends.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
-const SOLO = ['browser.test.ts', 'experiment.test.ts', 'msr.test.ts'];
+const SOLO = ['browser.test.ts', 'msr.test.ts'];
 // Seconds each file took alone on these machines (the rest about 1-3): for balancing the lanes.
-const COST = { 'readme.test.ts': 34, 'runfolder.test.ts': 25, 'cli.test.ts': 21, 'docs.test.ts': 16, 'rl.test.ts': 10, 'maml-rl.test.ts': 10 };
+const COST = {
+  'readme.test.ts': 34, 'runfolder.test.ts': 25, 'cli.test.ts': 21, 'docs.test.ts': 16, 'rl.test.ts': 10, 'maml-rl.test.ts': 12,
+  'experiment.test.ts': 40, 'experiment-armaml.test.ts': 20, 'experiment-pointnav.test.ts': 30, 'experiment-fewshot.test.ts': 35, 'fewshot.test.ts': 5,
+};
 const LANES = 2;
 
 const pattern = new RegExp(process.argv[2] ?? '\\.test\\.ts$', 'i');

@@ -29,7 +29,8 @@ export interface DigitImages {
  * values in [0, 1]) and packs them as float32.
  * @example digitImages(Array.from({ length: 10 }, () => new Array(784).fill(0))).perDigit[3].length // 784
  */
-export function digitImages(raw: readonly ArrayLike<number>[], source = 'digits'): DigitImages {
+export function digitImages(raw: readonly ArrayLike<number>[], from?: string): DigitImages {
+  const source = from === undefined ? 'digitImages' : `digitImages(${from})`;
   if (!Array.isArray(raw) || raw.length !== 10) throw new DataError(`${source}: expected the pixels of 10 digits, got ${describe(raw)}`);
   const perDigit = raw.map((arr, d) => {
     if (arr === null || typeof arr !== 'object' || typeof arr.length !== 'number') throw new DataError(`${source}: digit ${d}: expected an array of pixels, got ${describe(arr)}`);
