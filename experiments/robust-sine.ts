@@ -83,14 +83,22 @@ export function robustSineRun(method: (typeof METHODS)[number], seed: number, o:
   return { ...run.evaluateHeldOut(o.tasks), weights: run.learner.model.stateDict(), firstLosses: losses.slice(0, LOSS_PREFIX), bestStep: run.bestStep() };
 }
 
-/** The README's table: mean and CVaR_0.05 after 1..4 steps, each method averaged over the seeds. */
+/**
+ * The README's table: CVaR_0.05 and the mean after 0..4 steps, each method's average over the
+ * seeds ± the standard error across them.
+ */
 export function robustSineTable(results: { method: string; seed: number; r: EvalResult }[]): string {
-  const steps = [1, 2, 3, 4];
+  const steps = [0, 1, 2, 3, 4];
   const lines = [`| method | ${steps.map((s) => `CVaR@0.05 after ${s}`).join(' | ')} | ${steps.map((s) => `mean after ${s}`).join(' | ')} |`, `|---|${'---:|'.repeat(2 * steps.length)}`];
   for (const m of METHODS.map((x) => x.name as string).filter((name) => results.some((x) => x.method === name))) {
     const mine = results.filter((x) => x.method === m);
-    const avg = (pick: (r: EvalResult) => number) => (mine.reduce((s, x) => s + pick(x.r), 0) / mine.length).toFixed(2);
-    lines.push(`| ${m} | ${steps.map((s) => avg((r) => r.cvar[s])).join(' | ')} | ${steps.map((s) => avg((r) => r.mean[s])).join(' | ')} |`);
+    const cell = (pick: (r: EvalResult) => number) => {
+      const v = mine.map((x) => pick(x.r));
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const se = v.length > 1 ? Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1) / v.length) : 0;
+      return `${mean.toFixed(2)} ± ${se.toFixed(2)}`;
+    };
+    lines.push(`| ${m} | ${steps.map((s) => cell((r) => r.cvar[s])).join(' | ')} | ${steps.map((s) => cell((r) => r.mean[s])).join(' | ')} |`);
   }
   return lines.join('\n');
 }

@@ -1,4 +1,4 @@
-// `npm run experiment -- NAME [--quick] [--json] [--meta-steps N] [--seeds 0,1,2] [--tasks N]
+// `npm run experiment -- NAME [--quick] [--json] [--meta-steps N] [--seeds N|0,1,2] [--tasks N]
 // [--shard K/N] [--out FILE]`: the long experiments, apart from npm test. Prints a markdown table
 // (the README's; with --json the results as JSON instead) and writes every number to
 // runs/experiments/NAME.json (or FILE), trained weights and pictures beside it. NAME:
@@ -40,6 +40,16 @@ const name = positionals[0] ?? 'robust-sine';
 const NAMES = ['robust-sine', 'armaml-sine', 'reach2d-ptb', 'pcgrad', 'msr', 'pointnav', 'fewshot'];
 if (!NAMES.includes(name)) fail(`unknown experiment '${name}'; expected one of ${NAMES.join(', ')}`);
 const quick = Boolean(values.quick);
+/** --seeds: a list (0,1,2) or a count (3: seeds 0, 1 and 2). */
+const seedList = (): number[] | null => {
+  if (values.seeds === undefined) return null;
+  if (/^\d+$/.test(values.seeds)) return Array.from({ length: int(values.seeds, 1, '--seeds') }, (_, i) => i);
+  return values.seeds.split(',').map((s) => {
+    const v = Number(s);
+    if (s === '' || !Number.isInteger(v) || v < 0) fail(`--seeds must be a count or a list of seeds (integers >= 0), got '${values.seeds}'`);
+    return v;
+  });
+};
 /** The meta-steps: --meta-steps, else the quick budget with --quick, else the experiment's. */
 const budget = (full: number, short: number) => int(values['meta-steps'], quick ? short : full, '--meta-steps');
 /** The table under its header, or with --json the results. */
@@ -50,7 +60,7 @@ const save = (file: string, json: unknown) => {
 };
 if (name === 'armaml-sine') {
   const metaSteps = budget(ARMAML_SINE.metaSteps, 1000);
-  const seeds = values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : quick ? [0] : [...ARMAML_SINE.seeds];
+  const seeds = seedList() ?? (quick ? [0] : [...ARMAML_SINE.seeds]);
   const mine = seeds.flatMap((seed) => ARMAML_METHODS.map((m) => ({ m, seed }))).filter((_, i) => i % n === k);
   const runs = mine.map(({ m, seed }) => {
     const t0 = performance.now();
@@ -135,7 +145,7 @@ if (name === 'pcgrad') {
 }
 const o = {
   metaSteps: budget(PAPER.metaSteps, 1000),
-  seeds: values.seeds ? values.seeds.split(',').map((s) => int(s, 0, '--seeds')) : quick ? [0] : [...PAPER.seeds],
+  seeds: seedList() ?? (quick ? [0] : [...PAPER.seeds]),
   tasks: int(values.tasks, quick ? 500 : PAPER.tasks, '--tasks'),
 };
 const runs = o.seeds.flatMap((seed) => METHODS.map((m) => ({ m, seed }))).filter((_, i) => i % n === k);
