@@ -12,7 +12,8 @@ import { MODELS, RANKS, msrPicture, msrRun, msrTable } from './msr.ts';
 import { pcgradPlot, pcgradTable, pcgradToy } from './pcgrad.ts';
 import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
 import { ARMAML_METHODS, ARMAML_SINE, armamlDensityPlot, armamlRun, armamlTable } from './armaml-sine.ts';
-import { FEWSHOT, FEWSHOT_SHOTS, fewshotRun, fewshotTable } from './fewshot.ts';
+import { FEWSHOT, FEWSHOT_LEARNERS, FEWSHOT_SHOTS, FEWSHOT_SLUG, fewshotTable, testAccuracy, trainFewshot } from './fewshot.ts';
+import { asClassifier, pixelNearestNeighbour } from '../src/meta/fewshot.ts';
 import { readDigitFiles } from '../src/cli/digit-files.ts';
 import { toSafetensors } from '../src/nn/safetensors.ts';
 import { POINTNAV, POINTNAV_ROWS, pointnavRun, pointnavTable, type PointnavRow } from './pointnav.ts';
@@ -80,14 +81,18 @@ if (name === 'fewshot') {
   const metaSteps = budget(FEWSHOT.metaSteps, 60);
   const images = readDigitFiles();
   const out = values.out ?? 'runs/experiments/fewshot.json';
-  const rows = FEWSHOT_SHOTS.filter((_, i) => i % n === k).flatMap((shots) => {
+  // six trainings (three learners, two shot counts), MAML's the longest: every n-th from the k-th
+  const jobs = FEWSHOT_SHOTS.flatMap((shots) => FEWSHOT_LEARNERS.map((kind) => ({ shots, kind }))).filter((_, i) => i % n === k);
+  mkdirSync(dirname(out), { recursive: true });
+  const rows = jobs.map(({ shots, kind }) => {
     const t0 = performance.now();
-    const r = fewshotRun(images, shots, metaSteps);
-    console.error(`${shots}-shot: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${r.rows.map((x) => `${x.method} ${(100 * x.result.accuracy).toFixed(1)}%`).join(', ')}`);
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out.replace(/\.json$/, '') + `-${shots}shot.safetensors`, toSafetensors(r.learner.model.stateDict(), { experiment: 'fewshot', shots: String(shots), metaSteps: String(metaSteps) }));
-    return r.rows;
+    const { learner, losses } = trainFewshot(kind, images, shots, metaSteps);
+    const result = testAccuracy(images, asClassifier(learner, 1), shots);
+    console.error(`${kind}, ${shots}-shot: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${(100 * result.accuracy).toFixed(1)}%`);
+    writeFileSync(out.replace(/\.json$/, '') + `-${shots}shot-${FEWSHOT_SLUG[kind]}.safetensors`, toSafetensors(learner.model.stateDict(), { experiment: 'fewshot', shots: String(shots), metaSteps: String(metaSteps) }));
+    return { method: kind as string, shots, result, losses };
   });
+  if (k === 0) for (const shots of FEWSHOT_SHOTS) rows.push({ method: 'pixel nearest neighbour', shots, result: testAccuracy(images, pixelNearestNeighbour, shots), losses: [] });
   save(out, rows);
   report(`fewshot: digits, 5-way, ${metaSteps} meta-steps of ${FEWSHOT.metaBatch} episodes, ${FEWSHOT.episodes} test episodes of the held-out classes`, fewshotTable(rows), rows);
   process.exit(0);

@@ -95,7 +95,9 @@ export function fewShotAccuracy(classifier: FewShotClassifier, family: TaskFamil
   const shots = expectNumber('fewShotAccuracy', 'shots', options.shots, { integer: true, min: 1 });
   const queries = expectNumber('fewShotAccuracy', 'queries', options.queries ?? 15, { integer: true, min: 1 });
   const rng = expectRng('fewShotAccuracy', options.rng);
-  const perEpisode = family.sample(rng, episodes).map((task) => {
+  // each episode's classes, then its images, in turn: the first k of n episodes are the k episodes
+  const perEpisode = Array.from({ length: episodes }, () => {
+    const [task] = family.sample(rng, 1);
     const support = task.sample(rng, shots);
     const query = task.sample(rng, queries);
     return tidy(() => { // (not under noGrad: an adapting learner takes gradients on the support set)
