@@ -1,4 +1,4 @@
-// npm run bench [-- --suite peak|gemm|crossover|conv|maml|samplers|overhead|all] [--quick] [--json] [--vs tfjs|torch] [--no-relaxed]
+// npm run bench [-- --suite peak|gemm|crossover|conv|maml|samplers|metarl|overhead|all] [--quick] [--json] [--vs tfjs|torch] [--no-relaxed]
 // tinybench suites; every figure is a median with its spread (median absolute deviation, as a
 // percentage), measured side by side in one run. Writes bench/results/latest.json.
 import { threadsWasm } from '../src/kernels/threads-wasm.ts';
@@ -13,6 +13,7 @@ import {
   parallelTasks, type ParallelLearner, type TaskData, type Tensor,
 } from '../src/index.ts';
 import { makeFamily, makeLearner, makeSampler, metaTrain, runConfig } from '../src/index.ts';
+import { GaussianPolicy, PointNav2D, VectorEnv, collectEpisodes, metaTrainRL, type RLStepSeconds } from '../src/index.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
@@ -33,7 +34,7 @@ const { values } = parseArgs({
     vs: { type: 'string' },
   },
 });
-const SUITES = ['peak', 'gemm', 'threads', 'crossover', 'conv', 'maml', 'samplers', 'overhead', 'memory'];
+const SUITES = ['peak', 'gemm', 'threads', 'crossover', 'conv', 'maml', 'samplers', 'metarl', 'overhead', 'memory'];
 const suites = values.suite === 'all' ? SUITES : [values.suite!];
 for (const s of suites) {
   if (!SUITES.includes(s)) {
@@ -221,6 +222,45 @@ if (suites.includes('maml')) {
   }
   await measure('maml', 'meta-steps/s', cases);
   parallel.forEach((p) => p.dispose());
+}
+
+if (suites.includes('metarl')) {
+  // Meta-RL on the point robot at the pointnav experiment's size (20 goals x 10 episodes of 100
+  // steps, a 64-64 policy): stepping the environments alone, collecting episodes (environments,
+  // policy forward, sampling), and one MAML-TRPO meta-iteration split into its phases. Seconds
+  // per call are slow for tinybench's loop: the median of a few timed calls, spread = MAD.
+  const timed = (label: string, unit: string, calls: number, fn: () => number, work = 1) => {
+    const xs: number[] = [];
+    for (let i = 0; i < calls; i++) xs.push(fn());
+    const sorted = [...xs].sort((a, b) => a - b);
+    const med = sorted[calls >> 1];
+    const mad = [...xs.map((x) => Math.abs(x - med))].sort((a, b) => a - b)[calls >> 1];
+    rows.push({ suite: 'metarl', case: label, unit, median: unit === 's' ? med : work / med, spreadPct: (100 * mad) / med, samples: calls });
+  };
+  const family = new PointNav2D();
+  const env = new VectorEnv(family, 200);
+  env.setTasks(family.sampleTasks(new Rng(0), 200));
+  const actions = Float64Array.from({ length: 400 }, (_, i) => (i % 2 ? 0.05 : -0.03));
+  timed('PointNav2D, 200 copies x 100 steps, fixed actions (simulation only)', 'steps/s', 25, () => {
+    const t0 = performance.now();
+    env.reset(0);
+    for (let k = 0; k < 100; k++) env.step(actions);
+    return (performance.now() - t0) / 1000;
+  }, 200 * 100);
+  const policy = new GaussianPolicy(2, 2, { hidden: [64, 64], rng: new Rng(0) });
+  timed('collectEpisodes: 200 copies x 100 steps with a 64-64 Gaussian policy', 'steps/s', 5, () => {
+    const t0 = performance.now();
+    collectEpisodes(env, policy, new Rng(1), { seed: 0 });
+    return (performance.now() - t0) / 1000;
+  }, 200 * 100);
+  const phases: RLStepSeconds[] = [];
+  metaTrainRL({ family, policy, metaSteps: values.quick ? 2 : 4, metaBatch: 20, episodes: 10, rng: new Rng(2), onStep: (_, r) => phases.push(r.seconds) });
+  const steady = phases.slice(1); // the first grows the memory the later ones reuse
+  for (const [label, pick] of [['whole', (p: RLStepSeconds) => p.collect + p.adapt + p.outer], ['collecting the 200 episodes', (p: RLStepSeconds) => p.collect],
+    ['adapting: baselines, inner steps, the adapted policies\' 200 episodes', (p: RLStepSeconds) => p.adapt], ['the outer TRPO step (second order, 10 CG iterations, line search)', (p: RLStepSeconds) => p.outer]] as const) {
+    let i = 0;
+    timed(`MAML-TRPO meta-iteration, 20 goals x 10 episodes: ${label}`, 's', steady.length, () => pick(steady[i++]));
+  }
 }
 
 if (suites.includes('samplers')) {

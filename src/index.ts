@@ -134,4 +134,4 @@ export type { TRPOOptions, TRPOStep } from './rl/trpo.ts';
 export { adaptPolicy, mamlTrpoStep } from './rl/maml-trpo.ts';
 export type { MetaRLTask, MAMLTRPOOptions } from './rl/maml-trpo.ts';
 export { baselineAdvantages, evaluateRL, metaTrainRL, sliceEpisodes } from './rl/meta-rl.ts';
-export type { AdvantageOptions, EvaluateRLOptions, MetaTrainRLOptions, RLEvalResult } from './rl/meta-rl.ts';
+export type { AdvantageOptions, EvaluateRLOptions, MetaTrainRLOptions, RLEvalResult, RLStepSeconds } from './rl/meta-rl.ts';

@@ -61,6 +61,12 @@ const frozen = (params: ParamMap): ParamMap => new Map([...params].map(([n, p]) 
 
 const mean = (xs: readonly number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
 
+export interface RLStepSeconds {
+  collect: number;
+  adapt: number;
+  outer: number;
+}
+
 export interface MetaTrainRLOptions extends AdvantageOptions, TRPOOptions {
   family: EnvFamily;
   policy: Policy;
@@ -74,8 +80,13 @@ export interface MetaTrainRLOptions extends AdvantageOptions, TRPOOptions {
   /** The inner step size (default 0.1) and whether it is first order (default false). */
   innerLr?: number;
   firstOrder?: boolean;
-  /** After each meta-step: mean return before and after adaptation (equal for pretrain), the step's KL and line-search backtracks. */
-  onStep?: (step: number, stats: { before: number; after: number; kl: number; backtracks: number }) => void;
+  /**
+   * After each meta-step: mean return before and after adaptation (equal for pretrain), the
+   * step's KL and line-search backtracks, and where its time went in seconds: collecting the
+   * tasks' episodes, adapting (baselines, inner steps, the adapted policies' episodes), the
+   * outer TRPO step.
+   */
+  onStep?: (step: number, stats: { before: number; after: number; kl: number; backtracks: number; seconds: RLStepSeconds }) => void;
 }
 
 /**
@@ -102,16 +113,26 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
   const before: number[] = [];
   const after: number[] = [];
   for (let step = 0; step < o.metaSteps; step++) {
+    let t = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const dt = (now - t) / 1000;
+      t = now;
+      return dt;
+    };
     const goals = family.sampleTasks(o.rng, metaBatch);
     all.setTasks(goals.flatMap((g) => new Array(episodes).fill(g)));
     const seed = step * 2 * metaBatch * episodes; // every batch of episodes resets from its own seeds
     const batch = collectEpisodes(all, policy, o.rng, { seed });
+    const collect = lap();
     if (mode === 'pretrain') {
-      const r = trpoStep(policy, batch, baselineAdvantages(batch, adv), trpo);
+      const advantages = baselineAdvantages(batch, adv);
+      const adapt = lap();
+      const r = trpoStep(policy, batch, advantages, trpo);
       const ret = mean(episodeReturns(batch));
       before.push(ret);
       after.push(ret);
-      o.onStep?.(step, { before: ret, after: ret, kl: r.kl, backtracks: r.backtracks });
+      o.onStep?.(step, { before: ret, after: ret, kl: r.kl, backtracks: r.backtracks, seconds: { collect, adapt, outer: lap() } });
       continue;
     }
     const tasks: MetaRLTask[] = goals.map((goal, i) => {
@@ -122,10 +143,11 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
       const valid = collectEpisodes(one, policy, o.rng, { seed: seed + (metaBatch + i) * episodes, params });
       return { train, trainAdvantages, valid, validAdvantages: baselineAdvantages(valid, adv) };
     });
+    const adapt = lap();
     const r = mamlTrpoStep(policy, tasks, { ...trpo, innerLr, firstOrder: o.firstOrder });
     before.push(mean(episodeReturns(batch)));
     after.push(mean(tasks.flatMap((t) => episodeReturns(t.valid))));
-    o.onStep?.(step, { before: before[step], after: after[step], kl: r.kl, backtracks: r.backtracks });
+    o.onStep?.(step, { before: before[step], after: after[step], kl: r.kl, backtracks: r.backtracks, seconds: { collect, adapt, outer: lap() } });
   }
   return { before, after };
 }
