@@ -3,8 +3,10 @@
 // 10 held-out test classes (15 queries per class), accuracy with a 95% interval. Rows:
 // prototypical networks on a small conv net (three blocks of 3x3 convolution with 32 filters
 // and stride 2, batch norm on the batch's statistics, ReLU; a 512-wide embedding), MAML (second
-// order) and ANIL on the same net with a 5-way linear head (one inner step at 0.4 in training,
-// as Finn et al. for Omniglot, and at test), and the pixel nearest-neighbour baseline.
+// and first order) and ANIL on the same net with a 5-way linear head (one inner step at 0.4 in
+// training, as Finn et al. for Omniglot, and at test), the fine-tune baseline (the net
+// pretrained as a 25-way classifier of the train classes, a new head fitted on each support
+// set) and the pixel nearest-neighbour baseline.
 import { setReproducible } from '../src/kernels/backend.ts';
 import { Adam } from '../src/nn/optim.ts';
 import { Activation, Conv2d, Flatten, Linear, Sequential } from '../src/nn/layers.ts';
@@ -13,7 +15,10 @@ import { DigitsFewShot, type DigitImages } from '../src/envs/digits.ts';
 import { ProtoNet } from '../src/meta/protonet.ts';
 import { MAML, anil } from '../src/meta/maml.ts';
 import type { Learner } from '../src/meta/learner.ts';
-import { fewShotAccuracy, type FewShotResult } from '../src/meta/fewshot.ts';
+import { fewShotAccuracy, fineTuneHead, type FewShotResult } from '../src/meta/fewshot.ts';
+import { grad } from '../src/autograd/grad.ts';
+import { crossEntropy } from '../src/autograd/ops/nn.ts';
+import { tidy } from '../src/autograd/tidy.ts';
 import { metaTrain } from '../src/meta/train.ts';
 import type { Module } from '../src/nn/module.ts';
 import { Rng } from '../src/rng.ts';
@@ -21,10 +26,15 @@ import { Rng } from '../src/rng.ts';
 export const FEWSHOT = { ways: 5, metaSteps: 600, metaBatch: 4, queries: 15, episodes: 600, lr: 1e-3, innerLr: 0.4 } as const;
 
 /** The meta-learners of the table, by row name. */
-export const FEWSHOT_LEARNERS = ['ProtoNet (conv, 3 blocks)', 'MAML (2nd order, 1 step)', 'ANIL (1 step)'] as const;
+export const FEWSHOT_LEARNERS = ['ProtoNet (conv, 3 blocks)', 'MAML (2nd order, 1 step)', 'MAML (1st order, 1 step)', 'ANIL (1 step)'] as const;
 export type FewshotLearner = (typeof FEWSHOT_LEARNERS)[number];
 /** Each learner's weights file: experiments/results/fewshot-{shots}shot-{slug}.safetensors. */
-export const FEWSHOT_SLUG: Record<FewshotLearner, string> = { 'ProtoNet (conv, 3 blocks)': 'protonet', 'MAML (2nd order, 1 step)': 'maml', 'ANIL (1 step)': 'anil' };
+export const FEWSHOT_SLUG: Record<FewshotLearner | typeof FINE_TUNE, string> = {
+  'ProtoNet (conv, 3 blocks)': 'protonet', 'MAML (2nd order, 1 step)': 'maml', 'MAML (1st order, 1 step)': 'fomaml', 'ANIL (1 step)': 'anil', 'fine-tune (pretrained, new head)': 'finetune',
+};
+
+/** The fine-tune baseline's row: the same conv net pretrained as a 25-way classifier of the train classes. */
+export const FINE_TUNE = 'fine-tune (pretrained, new head)' as const;
 export const FEWSHOT_SHOTS = [1, 5] as const;
 
 /** The embedding network: three stride-2 conv blocks and a flatten (28 → 14 → 7 → 4; 512 features). */
@@ -51,8 +61,38 @@ export function fewshotLearner(kind: FewshotLearner, shots: number): Learner {
   if (kind === 'ProtoNet (conv, 3 blocks)') return new ProtoNet(digitsEmbedding(shots), { ways: FEWSHOT.ways });
   const net = new Sequential(digitsEmbedding(shots), new Linear(512, FEWSHOT.ways, { rng: new Rng(10 + shots) }));
   const o = { innerLr: FEWSHOT.innerLr, innerSteps: 1, loss: 'crossEntropy' as const };
-  return kind === 'ANIL (1 step)' ? anil(net, o) : new MAML(net, o);
+  return kind === 'ANIL (1 step)' ? anil(net, o) : new MAML(net, { ...o, firstOrder: kind === 'MAML (1st order, 1 step)' });
 }
+
+/** The fine-tune baseline's network: the conv net and a 25-way head; its features are the conv net. */
+export function pretrainNet(shots: number): { net: Module; features: Module } {
+  const features = digitsEmbedding(shots);
+  return { net: new Sequential(features, new Linear(512, 25, { rng: new Rng(20 + shots) })), features };
+}
+
+/** Pretrains it: Adam on batches of 4 images of each of the 25 train classes, labels by class. */
+export function pretrainFewshot(images: DigitImages, shots: number, steps: number = FEWSHOT.metaSteps): { net: Module; features: Module; losses: number[] } {
+  setReproducible(true);
+  const { net, features } = pretrainNet(shots);
+  const family = new DigitsFewShot(images, { split: 'train', ways: 25 });
+  const classes = [...family.classes].sort((a, b) => a - b);
+  const optimizer = new Adam(net.parameters(), { lr: FEWSHOT.lr });
+  const rng = new Rng(200 + shots);
+  const losses: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const batch = family.task(classes).sample(rng, 4);
+    const loss = tidy(() => {
+      const l = crossEntropy(net.call(batch.x), batch.y);
+      optimizer.step(grad(l, net.parameters()));
+      return l.item();
+    });
+    losses.push(loss);
+  }
+  return { net, features, losses };
+}
+
+/** The fine-tune baseline's classifier on pretrained features: a new head, 100 Adam steps at 0.01 on the support set. */
+export const fineTuneClassifier = (features: Module) => fineTuneHead(features, { ways: FEWSHOT.ways, steps: 100, lr: 0.01 });
 
 /** A row's learner meta-trained for `metaSteps` on the train classes, and its losses. */
 export function trainFewshot(kind: FewshotLearner, images: DigitImages, shots: number, metaSteps: number = FEWSHOT.metaSteps): { learner: Learner; losses: number[] } {

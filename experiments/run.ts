@@ -12,7 +12,7 @@ import { MODELS, RANKS, msrPicture, msrRun, msrTable } from './msr.ts';
 import { pcgradPlot, pcgradTable, pcgradToy } from './pcgrad.ts';
 import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
 import { ARMAML_METHODS, ARMAML_SINE, armamlDensityPlot, armamlRun, armamlTable } from './armaml-sine.ts';
-import { FEWSHOT, FEWSHOT_LEARNERS, FEWSHOT_SHOTS, FEWSHOT_SLUG, fewshotTable, testAccuracy, trainFewshot } from './fewshot.ts';
+import { FEWSHOT, FEWSHOT_LEARNERS, FEWSHOT_SHOTS, FEWSHOT_SLUG, FINE_TUNE, fewshotTable, fineTuneClassifier, pretrainFewshot, testAccuracy, trainFewshot } from './fewshot.ts';
 import { asClassifier, pixelNearestNeighbour } from '../src/meta/fewshot.ts';
 import { readDigitFiles } from '../src/cli/digit-files.ts';
 import { toSafetensors } from '../src/nn/safetensors.ts';
@@ -82,15 +82,16 @@ if (name === 'fewshot') {
   const images = readDigitFiles();
   const out = values.out ?? 'runs/experiments/fewshot.json';
   // six trainings (three learners, two shot counts), MAML's the longest: every n-th from the k-th
-  const jobs = FEWSHOT_SHOTS.flatMap((shots) => FEWSHOT_LEARNERS.map((kind) => ({ shots, kind }))).filter((_, i) => i % n === k);
+  const jobs = FEWSHOT_SHOTS.flatMap((shots) => [...FEWSHOT_LEARNERS, FINE_TUNE].map((kind) => ({ shots, kind }))).filter((_, i) => i % n === k);
   mkdirSync(dirname(out), { recursive: true });
   const rows = jobs.map(({ shots, kind }) => {
     const t0 = performance.now();
-    const { learner, losses } = trainFewshot(kind, images, shots, metaSteps);
-    const result = testAccuracy(images, asClassifier(learner, 1), shots);
+    const trained = kind === FINE_TUNE ? pretrainFewshot(images, shots, metaSteps) : trainFewshot(kind, images, shots, metaSteps);
+    const model = 'learner' in trained ? trained.learner.model : trained.net;
+    const result = testAccuracy(images, 'learner' in trained ? asClassifier(trained.learner, 1) : fineTuneClassifier(trained.features), shots);
     console.error(`${kind}, ${shots}-shot: ${((performance.now() - t0) / 1000).toFixed(0)} s, ${(100 * result.accuracy).toFixed(1)}%`);
-    writeFileSync(out.replace(/\.json$/, '') + `-${shots}shot-${FEWSHOT_SLUG[kind]}.safetensors`, toSafetensors(learner.model.stateDict(), { experiment: 'fewshot', shots: String(shots), metaSteps: String(metaSteps) }));
-    return { method: kind as string, shots, result, losses };
+    writeFileSync(out.replace(/\.json$/, '') + `-${shots}shot-${FEWSHOT_SLUG[kind]}.safetensors`, toSafetensors(model.stateDict(), { experiment: 'fewshot', shots: String(shots), metaSteps: String(metaSteps) }));
+    return { method: kind as string, shots, result, losses: trained.losses };
   });
   if (k === 0) for (const shots of FEWSHOT_SHOTS) rows.push({ method: 'pixel nearest neighbour', shots, result: testAccuracy(images, pixelNearestNeighbour, shots), losses: [] });
   save(out, rows);

@@ -115,7 +115,7 @@ export { DataError, DigitsFewShot, digitClassSplits, digitImages } from './envs/
 export type { DigitImages, DigitSplit, DigitsFewShotOptions } from './envs/digits.ts';
 export { ProtoNet, prototypeLogits } from './meta/protonet.ts';
 export type { ProtoNetOptions } from './meta/protonet.ts';
-export { asClassifier, fewShotAccuracy, pixelNearestNeighbour } from './meta/fewshot.ts';
+export { asClassifier, fewShotAccuracy, fineTuneHead, pixelNearestNeighbour } from './meta/fewshot.ts';
 export type { FewShotClassifier, FewShotOptions, FewShotResult } from './meta/fewshot.ts';
 export type { Reach2DOptions } from './envs/rl/pointnav.ts';
 export { Pendulum } from './envs/rl/pendulum.ts';

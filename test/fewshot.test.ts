@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ArgumentError, DataError, DigitsFewShot, MLP, ProtoNet, Rng, Tensor, asClassifier, digitClassSplits, digitImages, fewShotAccuracy, pixelNearestNeighbour, prototypeLogits, tensor,
+  ArgumentError, DataError, DigitsFewShot, Flatten, MLP, ProtoNet, fineTuneHead, Rng, Tensor, asClassifier, digitClassSplits, digitImages, fewShotAccuracy, pixelNearestNeighbour, prototypeLogits, tensor,
 } from '../src/index.ts';
 import { readDigitFiles } from '../src/cli/digit-files.ts';
 import { assertClose, assertThrowsTyped } from './helpers.ts';
@@ -103,6 +103,14 @@ test('prototype logits by hand; the ProtoNet gradient against finite differences
   }
   assert.ok(Number.isFinite(loss));
   assert.is(asClassifier(learner, 0).classify(tasks[0].support, tasks[0].query.x).shape.join(), '6,2');
+});
+
+test('the fine-tune baseline fits a new head on the support features and labels separable queries', () => {
+  const support = { x: tensor([[0, 0], [0, 0.1], [3, 3], [3, 3.1], [-3, 2], [-3.1, 2]]), y: tensor([0, 0, 1, 1, 2, 2]) };
+  const logits = fineTuneHead(new Flatten(), { ways: 3, steps: 200, lr: 0.1 }).classify(support, tensor([[0.05, 0], [2.9, 3], [-2.9, 2.1]]));
+  const labels = [0, 1, 2].map((i) => [0, 1, 2].reduce((best, c) => (logits.data[i * 3 + c] > logits.data[i * 3 + best] ? c : best), 0));
+  assert.equal(labels, [0, 1, 2]);
+  assertThrowsTyped(() => fineTuneHead(new Flatten(), { ways: 1 }), ArgumentError, 'fineTuneHead', 'ways');
 });
 
 test('pixel nearest neighbour by hand; on images told apart by value it does far better than chance', () => {

@@ -2,13 +2,21 @@
 // classes, each with its own query set, the accuracy averaged over episodes with a 95%
 // interval (1.96 standard errors). Anything that labels a query set from a support set is a
 // FewShotClassifier: a ProtoNet, an adapting learner (MAML, ANIL: `steps` inner steps on the
-// support set, then its predictions), or the pixel nearest-neighbour baseline.
+// support set, then its predictions), the fine-tune baseline (a pretrained network's features
+// and a new head fitted on the support set) or the pixel nearest-neighbour baseline.
 import { ArgumentError, describe, expectNumber, expectOptions } from '../errors.ts';
-import { Tensor } from '../autograd/tensor.ts';
+import { Tensor, zeros } from '../autograd/tensor.ts';
 import { tidy } from '../autograd/tidy.ts';
 import { expectRng, type Rng } from '../rng.ts';
 import type { Batch, TaskFamily } from '../envs/task.ts';
 import type { Learner } from './learner.ts';
+import type { Module } from '../nn/module.ts';
+import { Adam } from '../nn/optim.ts';
+import { grad } from '../autograd/grad.ts';
+import { noGrad } from '../autograd/tape.ts';
+import { add } from '../autograd/ops/elementwise.ts';
+import { matmul } from '../autograd/ops/matmul.ts';
+import { crossEntropy } from '../autograd/ops/nn.ts';
 
 export interface FewShotClassifier {
   readonly name: string;
@@ -65,6 +73,33 @@ export const pixelNearestNeighbour: FewShotClassifier = {
     return new Tensor(out, [m, ways]);
   },
 };
+
+/**
+ * The fine-tune baseline (Chen et al. 2019's "Baseline"): a pretrained network's features,
+ * frozen, and a new linear head fitted on the support set (cross-entropy, from zero, `steps`
+ * Adam steps at `lr`), whose logits label the queries.
+ * @example fineTuneHead(new MLP([4, 8]), { ways: 2, steps: 5 }).classify({ x: randn([4, 4]), y: tensor([0, 0, 1, 1]) }, randn([3, 4])).shape // [3, 2]
+ */
+export function fineTuneHead(features: Module, options: { ways: number; steps?: number; lr?: number }): FewShotClassifier {
+  if (features === null || typeof features !== 'object' || typeof features.call !== 'function') throw new ArgumentError(`fineTuneHead: features must be a Module, got ${describe(features)}`);
+  options = expectOptions('fineTuneHead', options);
+  const ways = expectNumber('fineTuneHead', 'ways', options.ways, { integer: true, min: 2 });
+  const steps = expectNumber('fineTuneHead', 'steps', options.steps ?? 100, { integer: true, min: 1 });
+  const lr = expectNumber('fineTuneHead', 'lr', options.lr ?? 0.01, { min: 0, above: true });
+  return {
+    name: 'fine-tuned head',
+    classify(support: Batch, queryX: Tensor): Tensor {
+      const f = noGrad(() => features.call(support.x));
+      const q = noGrad(() => features.call(queryX));
+      const d = f.shape[1];
+      const w = zeros([d, ways], { dtype: f.dtype, requiresGrad: true });
+      const b = zeros([ways], { dtype: f.dtype, requiresGrad: true });
+      const opt = new Adam([w, b], { lr });
+      for (let i = 0; i < steps; i++) opt.step(grad(crossEntropy(add(matmul(f, w), b), support.y), [w, b]));
+      return noGrad(() => add(matmul(q, w), b));
+    },
+  };
+}
 
 export interface FewShotOptions {
   /** Episodes (default 600), support images per class (shots) and query images per class (default 15). */
