@@ -46,11 +46,13 @@ export function digitImages(raw: readonly ArrayLike<number>[], from?: string): D
   return { perDigit };
 }
 
-/** Pixel (r, c) of image `k` of a digit, after rotating the image by `quarter` quarter turns counter-clockwise. */
-function rotatedPixel(src: Float32Array, k: number, quarter: number, r: number, c: number): number {
+/** Where pixel (r, c) of an image turned by `quarter` quarter turns counter-clockwise comes from: its offset in the upright image. */
+function rotatedOffset(quarter: number, r: number, c: number): number {
   const n = DIGIT_SIZE - 1;
-  const [sr, sc] = quarter === 0 ? [r, c] : quarter === 1 ? [c, n - r] : quarter === 2 ? [n - r, n - c] : [n - c, r];
-  return src[k * PIXELS + sr * DIGIT_SIZE + sc];
+  if (quarter === 0) return r * DIGIT_SIZE + c;
+  if (quarter === 1) return c * DIGIT_SIZE + n - r;
+  if (quarter === 2) return (n - r) * DIGIT_SIZE + n - c;
+  return (n - c) * DIGIT_SIZE + r;
 }
 
 export type DigitSplit = 'train' | 'val' | 'test';
@@ -101,7 +103,7 @@ class DigitsTask implements Task {
         used.add(pick);
         const row = j * k + i;
         y[row] = j;
-        for (let r = 0; r < DIGIT_SIZE; r++) for (let c = 0; c < DIGIT_SIZE; c++) x[row * PIXELS + r * DIGIT_SIZE + c] = rotatedPixel(src, pick, cls & 3, r, c);
+        for (let r = 0; r < DIGIT_SIZE; r++) for (let c = 0; c < DIGIT_SIZE; c++) x[row * PIXELS + r * DIGIT_SIZE + c] = src[pick * PIXELS + rotatedOffset(cls & 3, r, c)];
       }
     });
     return { x: new Tensor(x, [n * k, 1, DIGIT_SIZE, DIGIT_SIZE]), y: new Tensor(y, [n * k]) };

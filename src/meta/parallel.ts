@@ -157,41 +157,52 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
   }
 
   /**
+   * Posts shards 1.. of the tasks to the workers (each task's own gradient when `perTask`), runs
+   * shard 0 here with `own`, waits for the workers and returns the bounds, own's result and the
+   * workers' payloads. A failure here waits for the workers (they are reading their shards)
+   * before it is thrown; the workers' failures are reported by name and message.
+   */
+  function runShards<R>(tasks: readonly TaskData[], perTask: boolean, own: (mine: readonly TaskData[]) => R): { bounds: number[]; own: R; payloads: Float64Array[] } {
+    const T = tasks.length;
+    const parts = Math.min(threads, T);
+    const bounds = Array.from({ length: parts + 1 }, (_, s) => Math.round((s * T) / parts));
+    for (let s = 1; s < parts; s++) {
+      const mine = tasks.slice(bounds[s], bounds[s + 1]);
+      const input = 1 + stateFloats + mine.reduce((a, t) => a + taskFloats(t), 0);
+      ensurePayload(buffers[s - 1], perTask ? Math.max(input, 1 + mine.length * (1 + gradSize)) : input);
+      writeJob(new Float64Array(buffers[s - 1], HEADER_BYTES), state, mine, perTask);
+      post(ctls[s - 1]);
+    }
+    let result: R;
+    try {
+      result = own(tasks.slice(0, bounds[1]));
+    } catch (e) {
+      for (let s = 1; s < parts; s++) awaitWorker(s);
+      throw e;
+    }
+    const failures: string[] = [];
+    for (let s = 1; s < parts; s++) if (!awaitWorker(s)) failures.push(`worker ${s} failed: ${readError(buffers[s - 1])}`);
+    if (failures.length) throw new MetagradError(`parallelTasks: ${failures.join('; ')}`);
+    return { bounds, own: result, payloads: buffers.slice(0, parts - 1).map((b) => new Float64Array(b, HEADER_BYTES)) };
+  }
+
+  /**
    * Under an objective J of the task losses: every task's own gradient from the shards, then
    * ∇J = Σ_i (∂J/∂L_i) ∇L_i with the weights taken at all the losses (the chain rule, exact for
    * any J; each shard runs its tasks one by one, without the batched path).
    */
   function weighted(tasks: readonly TaskData[], objective: TaskObjective): MetaGradient {
     const T = tasks.length;
-    const parts = Math.min(threads, T);
-    const bounds = Array.from({ length: parts + 1 }, (_, s) => Math.round((s * T) / parts));
-    for (let s = 1; s < parts; s++) {
-      const mine = tasks.slice(bounds[s], bounds[s + 1]);
-      ensurePayload(buffers[s - 1], Math.max(1 + stateFloats + mine.reduce((a, t) => a + taskFloats(t), 0), 1 + mine.length * (1 + gradSize)));
-      writeJob(new Float64Array(buffers[s - 1], HEADER_BYTES), state, mine, true);
-      post(ctls[s - 1]);
-    }
-    const perTask: Float64Array[] = [];
-    const losses: number[] = [];
-    try {
-      for (const t of tasks.slice(0, bounds[1])) {
-        const r = learner.metaGradient([t]);
-        losses.push(r.taskLosses[0]);
-        perTask.push(flatten(r.grads));
-      }
-    } finally {
-      const failures: string[] = [];
-      for (let s = 1; s < parts; s++) if (!awaitWorker(s)) failures.push(`worker ${s} failed: ${readError(buffers[s - 1])}`);
-      if (failures.length) throw new MetagradError(`parallelTasks: ${failures.join('; ')}`);
-    }
-    for (let s = 1; s < parts; s++) {
-      const p = new Float64Array(buffers[s - 1], HEADER_BYTES);
-      const n = bounds[s + 1] - bounds[s];
+    const { bounds, own, payloads } = runShards(tasks, true, (mine) => mine.map((t) => learner.metaGradient([t])));
+    const losses = own.map((r) => r.taskLosses[0]);
+    const perTask = own.map((r) => flatten(r.grads));
+    payloads.forEach((p, k) => {
+      const n = bounds[k + 2] - bounds[k + 1];
       for (let i = 0; i < n; i++) {
         losses.push(p[1 + i]);
         perTask.push(p.slice(1 + n + i * gradSize, 1 + n + (i + 1) * gradSize));
       }
-    }
+    });
     const w = taskWeights(objective, losses);
     const sums = new Float64Array(gradSize);
     perTask.forEach((g, i) => {
@@ -216,24 +227,7 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
     if (!live) throw new MetagradError('parallelTasks: metaGradient after dispose()');
     if (objective) return weighted(tasks, objective);
     const T = tasks.length;
-    const parts = Math.min(threads, T);
-    const bounds = Array.from({ length: parts + 1 }, (_, s) => Math.round((s * T) / parts));
-    const shard = (s: number) => tasks.slice(bounds[s], bounds[s + 1]);
-    for (let s = 1; s < parts; s++) {
-      const sab = buffers[s - 1];
-      const mine = shard(s);
-      ensurePayload(sab, 1 + stateFloats + mine.reduce((a, t) => a + taskFloats(t), 0));
-      writeJob(new Float64Array(sab, HEADER_BYTES), state, mine);
-      post(ctls[s - 1]);
-    }
-    let own: MetaGradient;
-    try {
-      own = learner.metaGradient(shard(0));
-    } catch (e) {
-      // the workers are reading their shards: let them finish before the buffers are reused
-      for (let s = 1; s < parts; s++) awaitWorker(s);
-      throw e;
-    }
+    const { bounds, own, payloads } = runShards(tasks, false, (mine) => learner.metaGradient(mine));
     // Shards weighed by their task counts: the mean over all tasks of means over shards.
     const sums = new Float64Array(gradSize);
     let loss = (bounds[1] / T) * own.loss;
@@ -244,18 +238,12 @@ export function parallelTasks(learner: Learner, options: ParallelOptions): Paral
       for (let i = 0; i < d.length; i++) sums[at + i] = (bounds[1] / T) * d[i];
       at += d.length;
     }
-    const failures: string[] = [];
-    for (let s = 1; s < parts; s++) {
-      if (!awaitWorker(s)) failures.push(`worker ${s} failed: ${readError(buffers[s - 1])}`);
-    }
-    if (failures.length) throw new MetagradError(`parallelTasks: ${failures.join('; ')}`);
-    for (let s = 1; s < parts; s++) {
-      const p = new Float64Array(buffers[s - 1], HEADER_BYTES);
-      const n = bounds[s + 1] - bounds[s];
+    payloads.forEach((p, k) => {
+      const n = bounds[k + 2] - bounds[k + 1];
       for (let i = 0; i < n; i++) taskLosses.push(p[1 + i]);
       loss += (n / T) * p[0];
       for (let i = 0; i < gradSize; i++) sums[i] += (n / T) * p[1 + n + i];
-    }
+    });
     return { loss, grads: gradsOf(sums), taskLosses };
   }
 

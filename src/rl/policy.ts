@@ -32,20 +32,26 @@ export interface Policy extends Module {
 
 const LOG_2PI = Math.log(2 * Math.PI);
 
+/** The options checked and the MLP a policy computes its outputs with (errors name `op`). */
+function policyNet(op: string, obsSize: number, outputs: number, outputsName: string, options: PolicyOptions): { net: MLP; options: PolicyOptions; dtype: DType } {
+  options = expectOptions(op, options);
+  expectNumber(op, 'obsSize', obsSize, { integer: true, min: 1 });
+  expectNumber(op, outputsName, outputs, { integer: true, min: 1 });
+  const rng = options.rng === undefined ? new Rng(0) : expectRng(op, options.rng, 'options.rng');
+  const dtype = options.dtype ?? 'float32';
+  return { net: new MLP([obsSize, ...(options.hidden ?? [64, 64]), outputs], { activation: options.activation ?? 'tanh', rng, dtype }), options, dtype };
+}
+
 /** @example new GaussianPolicy(2, 2).namedParameters().length // 6 weights and biases + logStd */
 export class GaussianPolicy extends Module implements Policy {
   static override readonly typeName: string = 'GaussianPolicy';
 
   constructor(readonly obsSize: number, readonly actSize: number, options: PolicyOptions = {}) {
     super();
-    options = expectOptions('GaussianPolicy', options);
-    expectNumber('GaussianPolicy', 'obsSize', obsSize, { integer: true, min: 1 });
-    expectNumber('GaussianPolicy', 'actSize', actSize, { integer: true, min: 1 });
-    const initStd = options.initStd ?? 1;
+    const { net, options: o, dtype } = policyNet('GaussianPolicy', obsSize, actSize, 'actSize', options);
+    const initStd = o.initStd ?? 1;
     if (!(initStd > 0) || !Number.isFinite(initStd)) throw new ArgumentError(`GaussianPolicy: initStd must be a finite number > 0, got ${describe(initStd)}`);
-    const rng = options.rng === undefined ? new Rng(0) : expectRng('GaussianPolicy', options.rng, 'options.rng');
-    const dtype = options.dtype ?? 'float32';
-    this.registerModule('mean', new MLP([obsSize, ...(options.hidden ?? [64, 64]), actSize], { activation: options.activation ?? 'tanh', rng, dtype }));
+    this.registerModule('mean', net);
     this.registerParameter('logStd', full([actSize], Math.log(initStd), { dtype, requiresGrad: true }));
   }
 
@@ -82,11 +88,7 @@ export class CategoricalPolicy extends Module implements Policy {
 
   constructor(readonly obsSize: number, readonly actions: number, options: PolicyOptions = {}) {
     super();
-    options = expectOptions('CategoricalPolicy', options);
-    expectNumber('CategoricalPolicy', 'obsSize', obsSize, { integer: true, min: 1 });
-    expectNumber('CategoricalPolicy', 'actions', actions, { integer: true, min: 1 });
-    const rng = options.rng === undefined ? new Rng(0) : expectRng('CategoricalPolicy', options.rng, 'options.rng');
-    this.registerModule('logits', new MLP([obsSize, ...(options.hidden ?? [64, 64]), actions], { activation: options.activation ?? 'tanh', rng, dtype: options.dtype ?? 'float32' }));
+    this.registerModule('logits', policyNet('CategoricalPolicy', obsSize, actions, 'actions', options).net);
   }
 
   forward(obs: Tensor, s: Scope = this.ownScope()): Tensor {
