@@ -13,7 +13,7 @@ import {
   parallelTasks, type ParallelLearner, type TaskData, type Tensor,
 } from '../src/index.ts';
 import { makeFamily, makeLearner, makeSampler, metaTrain, runConfig } from '../src/index.ts';
-import { GaussianPolicy, PointNav2D, VectorEnv, collectEpisodes, metaTrainRL, type RLStepSeconds } from '../src/index.ts';
+import { CheetahLite, GaussianPolicy, PointNav2D, VectorEnv, collectEpisodes, metaTrainRL, type RLStepSeconds } from '../src/index.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
@@ -253,6 +253,22 @@ if (suites.includes('metarl')) {
     collectEpisodes(env, policy, new Rng(1), { seed: 0 });
     return (performance.now() - t0) / 1000;
   }, 200 * 100);
+  // CheetahLite: 1,000 copies x 200 steps (100 with --quick), random actions drawn beforehand;
+  // an env step is five integrator steps of 0.01 s, MuJoCo's anchor counts integrator steps
+  const copies = values.quick ? 100 : 1000;
+  const cheetah = new VectorEnv(new CheetahLite(), copies);
+  cheetah.setTasks(new CheetahLite().sampleTasks(new Rng(0), copies));
+  const rngA = new Rng(3);
+  const cheetahActions = Array.from({ length: 8 }, () => Float64Array.from({ length: copies * 6 }, () => rngA.uniform(-1, 1)));
+  timed(`CheetahLite, ${copies} copies x 200 steps, random actions (simulation only)`, 'steps/s', 5, () => {
+    const t0 = performance.now();
+    cheetah.reset(0);
+    for (let k = 0; k < 200; k++) cheetah.step(cheetahActions[k & 7]);
+    return (performance.now() - t0) / 1000;
+  }, copies * 200);
+  const perEnvStep = rows[rows.length - 1].median;
+  rows.push({ suite: 'metarl', case: 'CheetahLite integrator steps (5 per env step) per second; MuJoCo 2.2.2 half-cheetah: ~100,000', unit: 'steps/s', median: perEnvStep * 5, spreadPct: rows[rows.length - 1].spreadPct, samples: 5 });
+  rows.push({ suite: 'metarl', case: 'CheetahLite integrator steps / MuJoCo 2.2.2\'s 100,000 a second (MEASUREMENTS.md)', unit: '× MuJoCo', median: (perEnvStep * 5) / 100_000, spreadPct: rows[rows.length - 1].spreadPct, samples: 5 });
   const phases: RLStepSeconds[] = [];
   metaTrainRL({ family, policy, metaSteps: values.quick ? 2 : 4, metaBatch: 20, episodes: 10, rng: new Rng(2), onStep: (_, r) => phases.push(r.seconds) });
   const steady = phases.slice(1); // the first grows the memory the later ones reuse

@@ -121,6 +121,10 @@ export type { Reach2DOptions } from './envs/rl/pointnav.ts';
 export { Pendulum } from './envs/rl/pendulum.ts';
 export { CartPole } from './envs/rl/cartpole.ts';
 export { KhazadDum } from './envs/rl/khazad-dum.ts';
+export { CheetahLite } from './envs/rl/cheetah.ts';
+export type { CheetahLiteOptions, CheetahTask } from './envs/rl/cheetah.ts';
+export { CheetahBody } from './envs/rl/cheetah-body.ts';
+export type { CheetahPhysics } from './envs/rl/cheetah-body.ts';
 
 // reinforcement learning
 export { discountedReturns, gae, normalizeAdvantages } from './rl/returns.ts';
