@@ -7,10 +7,15 @@ import { rmSync } from 'node:fs';
 import { beginRun, curvePlot, downsample, evalRun, evalShifted, evalTable, loadRun, lossMapPlot, readRunConfig, saveRun, taskPlots, train, type TrainResult } from './run.ts';
 import type { EvalResult } from '../meta/metrics.ts';
 import { intOption, numOption, type Values } from './args.ts';
-import { ensureWritableDir, writeAtomic, UsageError } from './io.ts';
+import { ensureWritableDir, readJson, writeAtomic, UsageError } from './io.ts';
 import { allTrainingOptions, entriesHelp, runOptionsHelp, trainConfig, type RunConfig } from './config.ts';
 import { CHECKPOINT_FILE, lockRunFolder } from './runfolder.ts';
 import { samplerPlots } from '../meta/samplers/plots.ts';
+import { rlEnvironment, rlEnvironmentNames } from '../envs/rl/registry.ts';
+import { RL_RUN_OPTIONS, rlRunConfig } from '../rl/run-config.ts';
+import { optionsHelp } from '../options.ts';
+import { ArgumentError } from '../errors.ts';
+import { evalRL, loadRLRun, rlEvalTable, trainRL } from './rl-run.ts';
 
 export interface Command {
   summary: string;
@@ -22,7 +27,7 @@ export interface Command {
 // Read when the command runs, not when this module loads: an environment or a learner
 // registered in between brings its options along.
 const trainFlags = (): Command['options'] => ({
-  ...Object.fromEntries(allTrainingOptions().map((o) => [o.flag, { type: o.kind === 'flag' ? 'boolean' : 'string' }])),
+  ...Object.fromEntries([...allTrainingOptions(), ...RL_RUN_OPTIONS].map((o) => [o.flag, { type: o.kind === 'flag' ? 'boolean' : 'string' }])),
   out: { type: 'string' }, 'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
 });
 
@@ -60,12 +65,22 @@ ${runOptionsHelp()}
   A loss or gradient that is not finite stops training before it is applied: the run folder
   keeps the parameters of the last finite step, and the exit code is ${EXIT_DIVERGED}.
 
-${entriesHelp()}`;
+${entriesHelp()}
+
+meta-RL runs (--env one of the RL environments below; config.json, model.safetensors with the
+policy, metrics.json, learning-curve.svg, paths.svg for the point robots):
+${optionsHelp(RL_RUN_OPTIONS)}
+
+RL environments (--env NAME):
+${rlEnvironmentNames().map((n) => `  ${n.padEnd(18)}${rlEnvironment(n).summary}`).join('\n')}`;
   },
   get options() {
     return trainFlags();
   },
   run(v) {
+    if (typeof v.env === 'string' && rlEnvironmentNames().includes(v.env)) return trainRLCommand(v);
+    const rlOnly = RL_RUN_OPTIONS.filter((o) => v[o.flag] !== undefined && !allTrainingOptions().some((t) => t.flag === o.flag)).map((o) => `--${o.flag}`);
+    if (rlOnly.length) throw new UsageError(`${rlOnly.join(', ')} is an option of meta-RL runs (--env ${rlEnvironmentNames().join('|')}), not of --env ${String(v.env ?? 'sinusoid')}`);
     const resume = Boolean(v.resume);
     if (resume) {
       const given = allTrainingOptions().filter((o) => v[o.flag] !== undefined).map((o) => `--${o.flag}`);
@@ -87,6 +102,27 @@ ${entriesHelp()}`;
     }
   },
 };
+
+/** `train` with an RL environment: a meta-RL run (no checkpoints yet). */
+function trainRLCommand(v: Values): void {
+  for (const flag of ['resume', 'checkpoint-every']) if (v[flag] !== undefined) throw new UsageError(`--${flag} is not supported for meta-RL runs yet (--env ${String(v.env)})`);
+  const { out: out0, json, quiet, ...rest } = v;
+  let c;
+  try {
+    c = rlRunConfig(rest);
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new UsageError(e.message.replace(/^rlRunConfig: /, ''));
+    throw e;
+  }
+  const out = typeof out0 === 'string' ? out0 : `runs/${c.algo}-${c.env}-${c.seed}`;
+  ensureWritableDir(out);
+  const release = lockRunFolder(out);
+  try {
+    trainRL(c, out, { quiet: Boolean(quiet), json: Boolean(json) });
+  } finally {
+    release();
+  }
+}
 
 /** Writes the model, metrics and plots of a finished (or diverged) run and prints its summary. */
 function finishRun(out: string, c: RunConfig, r: TrainResult, json: boolean): void {
@@ -130,14 +166,20 @@ export const evalCommand: Command = {
                 "shifted"}; a diverged task (non-finite loss) counts as Infinity, printed as
                 null in JSON
 
+  A meta-RL run (trained with an RL --env) reports the return on held-out tasks after 0..S
+  policy-gradient steps (--steps, default 3), each on --episodes fresh episodes (default 20),
+  over --tasks tasks (default 40); CVaR is the mean of the lowest A fraction of returns.
+
   Families that define a shifted held-out set (sinusoid: amplitudes in the top third of the
   range) are also evaluated on it: a second table, and "shifted" in JSON (null otherwise).`,
   options: {
     run: { type: 'string' }, tasks: { type: 'string' }, shots: { type: 'string' }, steps: { type: 'string' },
-    alpha: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' },
+    alpha: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, episodes: { type: 'string' },
   },
   run(v) {
     if (typeof v.run !== 'string') throw new UsageError('--run DIR is required (a folder written by metagrad train)');
+    if (isRLRun(v.run)) return evalRLCommand(v, v.run);
+    if (v.episodes !== undefined) throw new UsageError('--episodes is an option of meta-RL runs; this run is supervised (use --shots)');
     const o = {
       tasks: intOption(v, 'tasks', 600, 1, 1_000_000),
       shots: intOption(v, 'shots', 5, 1, 100_000),
@@ -161,6 +203,31 @@ export const evalCommand: Command = {
     }
   },
 };
+
+/** Whether the folder's config.json is a meta-RL run's (its format field). */
+function isRLRun(dir: string): boolean {
+  const raw = readJson<{ format?: unknown }>(join(dir, 'config.json'), 'run config (config.json)');
+  return raw !== null && typeof raw === 'object' && raw.format === 'metagrad-rl-run/1';
+}
+
+function evalRLCommand(v: Values, dir: string): void {
+  if (v.shots !== undefined) throw new UsageError('--shots is an option of supervised runs; this run is meta-RL (use --episodes)');
+  const o = {
+    tasks: intOption(v, 'tasks', 40, 1, 100_000),
+    episodes: intOption(v, 'episodes', 20, 1, 100_000),
+    steps: intOption(v, 'steps', 3, 0, 1000),
+    alpha: numOption(v, 'alpha', 0.1, 0, 1, true),
+    seed: intOption(v, 'seed', 0, 0, 2 ** 31 - 1),
+  };
+  const { config, family, policy } = loadRLRun(dir);
+  const r = evalRL(config, policy, family, o);
+  if (v.json) {
+    console.log(JSON.stringify({ run: dir, algo: config.algo, env: config.env, tasks: o.tasks, episodes: o.episodes, alpha: o.alpha, steps: r.steps, mean: r.mean, stderr: r.stderr, cvar: r.cvar, worst: r.worst }));
+  } else {
+    console.log(`${config.algo} on ${config.env}, ${o.episodes} episodes a task and step, CVaR at alpha ${o.alpha}`);
+    console.log(rlEvalTable(config.algo, r, o));
+  }
+}
 
 export const demoCommand: Command = {
   summary: 'the main job: MAML vs the pretrain baseline on sinusoid, table and plots',

@@ -1,0 +1,125 @@
+// Meta-RL runs on the command line: `metagrad train --env pointnav|cheetah-vel|... --algo
+// maml-trpo|fomaml-trpo|pretrain|oracle` trains with metaTrainRL (progress: returns before and
+// after adapting, KL, seconds) and writes config.json, model.safetensors (the policy),
+// metrics.json and learning-curve.svg (plus paths.svg for the point robots); `metagrad eval`
+// on such a folder reports the held-out return after 0..k policy-gradient steps: mean,
+// standard error, CVaR of the lowest returns, worst.
+import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { setReproducible } from '../kernels/backend.ts';
+import { CheckpointError } from '../errors.ts';
+import { Rng } from '../rng.ts';
+import { linePlot } from '../plot.ts';
+import type { EnvFamily } from '../envs/rl/env.ts';
+import { VectorEnv } from '../envs/rl/env.ts';
+import { collectEpisodes } from '../rl/rollout.ts';
+import { adaptPolicy } from '../rl/maml-trpo.ts';
+import { baselineAdvantages, evaluateRL, metaTrainRL, type RLEvalResult } from '../rl/meta-rl.ts';
+import type { Policy } from '../rl/policy.ts';
+import { checkedRLRunConfig, makeRLFamily, makeRLPolicy, rlConfigJson, rlHeldOutTasks, rlTrainOptions, type RLRunConfig } from '../rl/run-config.ts';
+import { Progress } from './progress.ts';
+import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic } from './io.ts';
+
+export interface RLEvalOptions {
+  tasks: number;
+  episodes: number;
+  steps: number;
+  alpha: number;
+  seed: number;
+}
+
+/** The evaluation train runs at its end (eval's defaults are larger: 40 tasks x 20 episodes). */
+export const RL_TRAIN_EVAL: Omit<RLEvalOptions, 'seed'> = { tasks: 20, episodes: 10, steps: 3, alpha: 0.1 };
+
+/** Held-out returns of a policy after 0..steps adaptation steps. */
+export function evalRL(c: RLRunConfig, policy: Policy, family: EnvFamily, o: RLEvalOptions): RLEvalResult {
+  setReproducible(c.reproducible === true);
+  return evaluateRL(policy, family, {
+    tasks: rlHeldOutTasks(c, o.tasks, o.seed), steps: o.steps, episodes: o.episodes, alpha: o.alpha, innerLr: c.innerLr, gamma: c.gamma, lambda: c.lambda, rng: new Rng(5000 + o.seed),
+  });
+}
+
+/** Trains a meta-RL run into `out` and prints its summary (or one JSON line). */
+export function trainRL(c: RLRunConfig, out: string, o: { quiet: boolean; json: boolean }): void {
+  setReproducible(c.reproducible === true);
+  for (const f of ['model.safetensors', 'metrics.json']) rmSync(join(out, f), { force: true });
+  writeAtomic(join(out, 'config.json'), rlConfigJson(c));
+  const family = makeRLFamily(c);
+  const policy = makeRLPolicy(c, family);
+  const progress = new Progress(`${c.algo} ${c.env}`, c.metaSteps, o.quiet || o.json);
+  const curve = { before: [] as number[], after: [] as number[], kl: [] as number[], seconds: [] as number[] };
+  const t0 = performance.now();
+  metaTrainRL({
+    family, policy, metaSteps: c.metaSteps, rng: new Rng(1000 + c.seed), ...rlTrainOptions(c),
+    onStep: (i, s) => {
+      curve.before.push(s.before);
+      curve.after.push(s.after);
+      curve.kl.push(s.kl);
+      curve.seconds.push(s.seconds.collect + s.seconds.adapt + s.seconds.outer);
+      progress.update(i + 1, `return ${s.before.toFixed(1)}${s.after === s.before ? '' : ` -> ${s.after.toFixed(1)} adapted`} kl ${s.kl.toFixed(4)} ${curve.seconds[i].toFixed(1)} s`);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  saveCheckpoint(join(out, 'model.safetensors'), policy.stateDict(), { format: c.format, config: JSON.stringify(c) });
+  const ev = evalRL(c, policy, family, { ...RL_TRAIN_EVAL, seed: c.seed });
+  writeAtomic(join(out, 'metrics.json'), JSON.stringify({ metaSteps: c.metaSteps, seconds, curve, eval: { ...ev, perTask: undefined } }, null, 2) + '\n');
+  writeAtomic(join(out, 'learning-curve.svg'), rlCurvePlot(c, curve));
+  if (c.env === 'pointnav' || c.env === 'reach2d') writeAtomic(join(out, 'paths.svg'), pathsPlot(c, policy, family));
+  if (o.json) {
+    console.log(JSON.stringify({ metaSteps: c.metaSteps, seconds, out, finalReturn: { before: curve.before.at(-1) ?? null, after: curve.after.at(-1) ?? null } }));
+  } else {
+    console.log(`trained ${c.algo} on ${c.env}: ${c.metaSteps} meta-steps in ${seconds.toFixed(1)} s -> ${out}`);
+    console.log(rlEvalTable(c.algo, ev, RL_TRAIN_EVAL));
+  }
+}
+
+/** A trained RL run's config, family and policy, the weights checked against the config. */
+export function loadRLRun(dir: string): { config: RLRunConfig; family: EnvFamily; policy: Policy } {
+  const path = join(dir, 'config.json');
+  const config = checkedRLRunConfig(readJson<unknown>(path, 'run config (config.json)'), path);
+  const family = makeRLFamily(config);
+  const policy = makeRLPolicy(config, family);
+  const { tensors, metadata } = loadCheckpoint(join(dir, 'model.safetensors'));
+  if (metadata.config !== JSON.stringify(config)) throw new CheckpointError(`${dir}: config.json and model.safetensors disagree (an interrupted train? train again)`);
+  try {
+    policy.loadStateDict(tensors);
+  } catch (e) {
+    throw new CheckpointError(`${dir}/model.safetensors does not fit the policy in config.json: ${(e as Error).message}`);
+  }
+  return { config, family, policy };
+}
+
+export function rlEvalTable(name: string, r: RLEvalResult, o: { tasks: number; alpha: number }): string {
+  const lines = [`| policy | after steps | mean return | ± stderr | CVaR@${o.alpha} (lowest) | worst |`, '|---|---:|---:|---:|---:|---:|'];
+  r.steps.forEach((s) => lines.push(`| ${name} | ${s} | ${r.mean[s].toFixed(2)} | ${r.stderr[s].toFixed(2)} | ${r.cvar[s].toFixed(2)} | ${r.worst[s].toFixed(2)} |`));
+  return `${o.tasks} held-out tasks\n${lines.join('\n')}`;
+}
+
+function rlCurvePlot(c: RLRunConfig, curve: { before: number[]; after: number[] }): string {
+  const xs = curve.before.map((_, i) => i + 1);
+  const adapts = c.algo === 'maml-trpo' || c.algo === 'fomaml-trpo';
+  return linePlot([{ label: adapts ? 'before adapting' : c.algo, xs, ys: curve.before }, ...(adapts ? [{ label: 'after one step', xs, ys: curve.after }] : [])],
+    { title: `${c.algo} on ${c.env}: mean return of the meta-batch`, xLabel: 'meta-step', yLabel: 'return' });
+}
+
+/** The point robot's paths to one held-out goal before adapting and after one and two steps. */
+function pathsPlot(c: RLRunConfig, policy: Policy, family: EnvFamily): string {
+  const goal = rlHeldOutTasks(c, 1, c.seed)[0];
+  const env = new VectorEnv(family, 4);
+  env.setTasks(new Array(4).fill(goal));
+  const rng = new Rng(7);
+  let params = policy.paramMap();
+  const series = [];
+  for (let s = 0; s <= 2; s++) {
+    const ep = collectEpisodes(env, policy, rng, { seed: 900 + 10 * s, params });
+    const xs: number[] = [], ys: number[] = [];
+    for (let t = 0; t < ep.t && ep.mask[t]; t++) {
+      xs.push(ep.obs[t * ep.obsSize]);
+      ys.push(ep.obs[t * ep.obsSize + 1]);
+    }
+    series.push({ label: s === 0 ? 'before adapting' : `after ${s} step${s > 1 ? 's' : ''}`, xs, ys });
+    if (s < 2) params = adaptPolicy(policy, ep, baselineAdvantages(ep, { gamma: c.gamma, lambda: c.lambda }), c.innerLr, { params, firstOrder: true });
+  }
+  series.push({ label: 'goal', xs: [goal[0]], ys: [goal[1]], points: true });
+  return linePlot(series, { title: `${c.algo} on ${c.env}: a path to a held-out goal (first episode)`, xLabel: 'x', yLabel: 'y' });
+}

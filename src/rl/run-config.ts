@@ -1,0 +1,153 @@
+// A meta-RL run as data, like src/meta/run-config.ts for supervised runs: its options (declared
+// once for the command line, config.json and the help), the checked config, and the recipe
+// that builds its family and policy. `metagrad train --env pointnav --algo maml-trpo` and the
+// run folders it writes start here. No Node built-ins.
+import { ArgumentError, CheckpointError, describe, expectOptions } from '../errors.ts';
+import { rlEnvironment, rlEnvironmentNames } from '../envs/rl/registry.ts';
+import { withTaskInObservation } from '../envs/rl/oracle.ts';
+import type { EnvFamily } from '../envs/rl/env.ts';
+import { parseOptions, type OptionSpec } from '../options.ts';
+import { Rng } from '../rng.ts';
+import { CategoricalPolicy, GaussianPolicy, type Policy } from './policy.ts';
+
+/** maml-trpo and fomaml-trpo adapt; pretrain is TRPO across tasks; oracle is pretrain seeing the task id. */
+export const RL_ALGOS = ['maml-trpo', 'fomaml-trpo', 'pretrain', 'oracle'] as const;
+export type RLAlgo = (typeof RL_ALGOS)[number];
+
+export interface RLRunConfig {
+  format: 'metagrad-rl-run/1';
+  env: string;
+  algo: RLAlgo;
+  metaSteps: number;
+  metaBatch: number;
+  episodes: number;
+  innerLr: number;
+  maxKL: number;
+  gamma: number;
+  lambda: number;
+  hidden: number[];
+  seed: number;
+  reproducible?: true;
+}
+
+/** The options of a meta-RL run, in config.json's order. */
+export const RL_RUN_OPTIONS: readonly OptionSpec[] = [
+  { flag: 'env', field: 'env', kind: 'choice', dflt: () => 'pointnav', arg: 'NAME', help: 'RL environment (listed below)' },
+  { flag: 'algo', field: 'algo', kind: 'choice', choices: RL_ALGOS, dflt: () => 'maml-trpo', arg: 'NAME', help: `${RL_ALGOS.join(', ')} (default maml-trpo)` },
+  { flag: 'meta-steps', field: 'metaSteps', kind: 'int', min: () => 0, max: 1_000_000, dflt: () => 100, arg: 'N', help: 'outer TRPO steps (default 100)' },
+  { flag: 'meta-batch', field: 'metaBatch', kind: 'int', min: () => 1, max: 10_000, dflt: () => 20, arg: 'N', help: 'tasks per outer step (default 20)' },
+  { flag: 'episodes', field: 'episodes', kind: 'int', min: () => 1, max: 10_000, dflt: () => 10, arg: 'N', help: 'episodes per task, before and after adapting (default 10)' },
+  { flag: 'inner-lr', field: 'innerLr', kind: 'number', min: () => 0, dflt: () => 0.1, arg: 'X', help: 'the inner policy-gradient step (default 0.1)' },
+  { flag: 'max-kl', field: 'maxKL', kind: 'number', min: () => 0, above: true, dflt: () => 0.01, arg: 'X', help: "TRPO's trust region (default 0.01)" },
+  { flag: 'gamma', field: 'gamma', kind: 'number', min: () => 0, max: 1, dflt: () => 0.99, arg: 'X', help: 'discount (default 0.99)' },
+  { flag: 'lambda', field: 'lambda', kind: 'number', min: () => 0, max: 1, dflt: () => 1, arg: 'X', help: "GAE's lambda (default 1)" },
+  { flag: 'hidden', field: 'hidden', kind: 'list', min: () => 1, max: 4096, dflt: () => [64, 64], arg: 'A,B', help: "the policy's hidden layers (default 64,64, tanh)" },
+  { flag: 'seed', field: 'seed', kind: 'int', min: () => 0, max: 2 ** 31 - 1, dflt: () => 0, arg: 'S', help: 'seed (default 0): the same seed gives the same numbers' },
+  { flag: 'reproducible', field: 'reproducible', kind: 'flag', dflt: () => undefined, arg: '', help: 'the same bytes on every machine (plain SIMD, no fused multiply-add)' },
+];
+
+function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string): RLRunConfig {
+  const specs = RL_RUN_OPTIONS.map((o) => (o.field === 'env' ? { ...o, choices: rlEnvironmentNames() } : o));
+  return { format: 'metagrad-rl-run/1', ...parseOptions(specs, get, name) } as RLRunConfig;
+}
+
+/**
+ * A meta-RL run's configuration from values keyed by command-line flag; the defaults are those
+ * of `metagrad train --env pointnav`. An ArgumentError names the flag.
+ * @example rlRunConfig({ env: 'cheetah-dir' }).algo // 'maml-trpo'
+ */
+export function rlRunConfig(values: Record<string, unknown> = {}): RLRunConfig {
+  values = expectOptions('rlRunConfig', values, 'values');
+  const known = new Set(RL_RUN_OPTIONS.map((o) => o.flag));
+  const stray = Object.keys(values).filter((k) => values[k] !== undefined && !known.has(k));
+  if (stray.length) throw new ArgumentError(`rlRunConfig: ${stray.map((k) => `--${k}`).join(', ')} is not an option of meta-RL runs (--env ${String(values.env)}); they take ${[...known].map((k) => `--${k}`).join(', ')}`);
+  return build((o) => { const v = values[o.flag]; return typeof v === 'number' ? String(v) : v; }, (o) => `--${o.flag}`);
+}
+
+/**
+ * An RL run's config.json (parsed JSON) held to the command line's rules; anything else is a
+ * CheckpointError naming the file and the field.
+ * @example rlRunConfigFromJson(JSON.parse(rlConfigJson(rlRunConfig())), 'config.json').env // 'pointnav'
+ */
+export function rlRunConfigFromJson(raw: unknown, path: string): RLRunConfig {
+  if (typeof path !== 'string') throw new ArgumentError(`rlRunConfigFromJson: path must be the file's name (a string), got ${describe(path)}`);
+  try {
+    return checkedRLRunConfig(raw, path);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw new CheckpointError(`rlRunConfigFromJson: ${e.message}`);
+    throw e;
+  }
+}
+
+/** rlRunConfigFromJson's work, its errors naming only the file (what the command line prints). */
+export function checkedRLRunConfig(raw: unknown, path: string): RLRunConfig {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckpointError(`${path}: expected a JSON object, got ${JSON.stringify(raw)}`);
+  const r = raw as Record<string, unknown>;
+  if (r.format !== 'metagrad-rl-run/1') throw new CheckpointError(`${path}: unknown format '${String(r.format)}' (expected metagrad-rl-run/1)`);
+  let c: RLRunConfig;
+  try {
+    c = build((o) => r[o.field], (o) => o.field);
+  } catch (e) {
+    throw new CheckpointError(`${path}: ${(e as Error).message}`);
+  }
+  const missing = Object.keys(c).filter((k) => r[k] === undefined && k !== 'reproducible');
+  if (missing.length) throw new CheckpointError(`${path}: the field '${missing[0]}' is missing`);
+  const unknown = Object.keys(r).filter((k) => !(k in c) && k !== 'reproducible');
+  if (unknown.length) throw new CheckpointError(`${path}: unknown field '${unknown[0]}' for a meta-RL run`);
+  return c;
+}
+
+function checkConfig(op: string, c: unknown): asserts c is RLRunConfig {
+  const r = c as RLRunConfig;
+  if (c === null || typeof c !== 'object' || r.format !== 'metagrad-rl-run/1' || !rlEnvironmentNames().includes(r.env) || !RL_ALGOS.includes(r.algo) || !Array.isArray(r.hidden)) {
+    throw new ArgumentError(`${op}: expected an RLRunConfig from rlRunConfig(), got ${describe(c)}`);
+  }
+}
+
+/**
+ * What an RL run's config.json stores, byte for byte.
+ * @example rlConfigJson(rlRunConfig()).startsWith('{\n  "format": "metagrad-rl-run/1"') // true
+ */
+export function rlConfigJson(c: RLRunConfig): string {
+  checkConfig('rlConfigJson', c);
+  return JSON.stringify(c, null, 2) + '\n';
+}
+
+/**
+ * The run's family as its policy sees it (the oracle's carries the task id in every observation).
+ * @example makeRLFamily(rlRunConfig({ algo: 'oracle' })).observationSpace.low.length // 4
+ */
+export function makeRLFamily(c: RLRunConfig): EnvFamily {
+  checkConfig('makeRLFamily', c);
+  const family = rlEnvironment(c.env).create();
+  return c.algo === 'oracle' ? withTaskInObservation(family) : family;
+}
+
+/**
+ * Held-out tasks of the run's environment: n ids from the environment's evaluation draw.
+ * @example rlHeldOutTasks(rlRunConfig(), 3, 0).length // 3
+ */
+export function rlHeldOutTasks(c: RLRunConfig, n: number, seed: number): number[][] {
+  checkConfig('rlHeldOutTasks', c);
+  const e = rlEnvironment(c.env);
+  const family = e.create();
+  const rng = new Rng(0x5eed_0000 + seed); // apart from the training draws (seeded by the run's seed)
+  return e.heldOut ? e.heldOut(family, rng, n) : family.sampleTasks(rng, n);
+}
+
+/**
+ * A fresh policy for the run (Gaussian for Box actions, categorical for Discrete), seeded by the run's seed.
+ * @example makeRLPolicy(rlRunConfig({ env: 'khazaddum' }), makeRLFamily(rlRunConfig({ env: 'khazaddum' }))).constructor.name // 'CategoricalPolicy'
+ */
+export function makeRLPolicy(c: RLRunConfig, family: EnvFamily): Policy & (GaussianPolicy | CategoricalPolicy) {
+  checkConfig('makeRLPolicy', c);
+  if (family === null || typeof family !== 'object' || typeof family.make !== 'function') throw new ArgumentError(`makeRLPolicy: family must be an EnvFamily, got ${describe(family)}`);
+  const obs = family.observationSpace.low.length;
+  const o = { hidden: c.hidden, rng: new Rng(c.seed) };
+  return family.actionSpace.kind === 'discrete' ? new CategoricalPolicy(obs, family.actionSpace.n, o) : new GaussianPolicy(obs, family.actionSpace.low.length, o);
+}
+
+/** The training options metaTrainRL takes for this run. */
+export function rlTrainOptions(c: RLRunConfig): { mode: 'maml' | 'pretrain'; firstOrder: boolean; metaBatch: number; episodes: number; innerLr: number; maxKL: number; gamma: number; lambda: number } {
+  return { mode: c.algo === 'maml-trpo' || c.algo === 'fomaml-trpo' ? 'maml' : 'pretrain', firstOrder: c.algo === 'fomaml-trpo', metaBatch: c.metaBatch, episodes: c.episodes, innerLr: c.innerLr, maxKL: c.maxKL, gamma: c.gamma, lambda: c.lambda };
+}
