@@ -138,6 +138,8 @@ export type { Policy, PolicyOptions } from './rl/policy.ts';
 export { collectEpisodes, episodeReturns, policyGradientLoss } from './rl/rollout.ts';
 export type { Episodes } from './rl/rollout.ts';
 export { conjugateGradient, policyKL, trpoStep } from './rl/trpo.ts';
+export { PPO, ppoClipLoss } from './rl/ppo.ts';
+export type { PPOOptions } from './rl/ppo.ts';
 export type { TRPOOptions, TRPOStep } from './rl/trpo.ts';
 export { adaptPolicy, mamlTrpoStep } from './rl/maml-trpo.ts';
 export type { MetaRLTask, MAMLTRPOOptions } from './rl/maml-trpo.ts';

@@ -33,7 +33,7 @@ export interface RLRunConfig {
 /** The options of a meta-RL run, in config.json's order. */
 export const RL_RUN_OPTIONS: readonly OptionSpec[] = [
   { flag: 'env', field: 'env', kind: 'choice', dflt: () => 'pointnav', arg: 'NAME', help: 'RL environment (listed below)' },
-  { flag: 'algo', field: 'algo', kind: 'choice', choices: RL_ALGOS, dflt: () => 'maml-trpo', arg: 'NAME', help: `${RL_ALGOS.join(', ')} (default maml-trpo)` },
+  { flag: 'algo', field: 'algo', kind: 'choice', choices: RL_ALGOS, dflt: () => 'maml-trpo', arg: 'NAME', help: 'maml-trpo, fomaml-trpo, pretrain or oracle (default maml-trpo)' },
   { flag: 'meta-steps', field: 'metaSteps', kind: 'int', min: () => 0, max: 1_000_000, dflt: () => 100, arg: 'N', help: 'outer TRPO steps (default 100)' },
   { flag: 'meta-batch', field: 'metaBatch', kind: 'int', min: () => 1, max: 10_000, dflt: () => 20, arg: 'N', help: 'tasks per outer step (default 20)' },
   { flag: 'episodes', field: 'episodes', kind: 'int', min: () => 1, max: 10_000, dflt: () => 10, arg: 'N', help: 'episodes per task, before and after adapting (default 10)' },

@@ -78,15 +78,28 @@ function massProperties(): { mass: number[]; comX: number[]; comZ: number[]; ine
   }
   return { mass, comX, comZ, inertia };
 }
-const PROPS = massProperties();
 
 // the angle dofs each body's orientation sums (pitch, then the joints down its leg)
-const CHAIN: number[][] = [];
-for (let b = 0; b < BODIES; b++) CHAIN.push(b === 0 ? [2] : [...CHAIN[PARENT[b]], 2 + b]);
-// every dof that moves body b: x, z, then its chain
-const DOFS: Int32Array[] = CHAIN.map((c) => Int32Array.from([0, 1, ...c]));
-// capsule ends as contact points: body and position in its frame
-const ENDS: [number, number, number][] = GEOMS.flatMap(([b, x, z, a, h]) => [[b, x + h * Math.sin(a), z + h * Math.cos(a)], [b, x - h * Math.sin(a), z - h * Math.cos(a)]]);
+function chains(): number[][] {
+  const out: number[][] = [];
+  for (let b = 0; b < BODIES; b++) out.push(b === 0 ? [2] : [...out[PARENT[b]], 2 + b]);
+  return out;
+}
+
+// Tables made by the first body (not at module load, so a bundle that never simulates a cheetah
+// drops all of this): masses, each body's chain and every dof that moves it (x, z, then the
+// chain), and the capsule ends as contact points (body, position in its frame).
+let PROPS: ReturnType<typeof massProperties>;
+let CHAIN: number[][];
+let DOFS: Int32Array[];
+let ENDS: [number, number, number][];
+function makeTables(): void {
+  if (PROPS) return;
+  PROPS = massProperties();
+  CHAIN = chains();
+  DOFS = CHAIN.map((c) => Int32Array.from([0, 1, ...c]));
+  ENDS = GEOMS.flatMap(([b, x, z, a, h]) => [[b, x + h * Math.sin(a), z + h * Math.cos(a)], [b, x - h * Math.sin(a), z - h * Math.cos(a)]]);
+}
 
 /**
  * The half-cheetah's body and its integrator. Plain numbers, no tensors: q and qd are read and
@@ -125,6 +138,7 @@ export class CheetahBody {
   private readonly jz = new Float64Array(N);
 
   constructor(physics: CheetahPhysics = {}) {
+    makeTables();
     physics = expectOptions('CheetahBody', physics, 'physics');
     this.gravity = expectNumber('CheetahBody', 'gravity', physics.gravity ?? 9.81);
     for (const key of ['contacts', 'limits'] as const) {

@@ -22,8 +22,9 @@ import { WithSpec, boxAction, checkTaskId, type BoxSpace, type Env, type EnvFami
 const FRAME_SKIP = 5;
 const DT = 0.01;
 const STEP_SECONDS = FRAME_SKIP * DT;
-const OBS: BoxSpace = { kind: 'box', low: new Array(17).fill(-Infinity), high: new Array(17).fill(Infinity) };
-const ACT: BoxSpace = { kind: 'box', low: new Array(6).fill(-1), high: new Array(6).fill(1) };
+const INF = Infinity;
+const OBS: BoxSpace = { kind: 'box', low: [-INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF, -INF], high: [INF, INF, INF, INF, INF, INF, INF, INF, INF, INF, INF, INF, INF, INF, INF, INF, INF] };
+const ACT: BoxSpace = { kind: 'box', low: [-1, -1, -1, -1, -1, -1], high: [1, 1, 1, 1, 1, 1] };
 
 export type CheetahTask = 'velocity' | 'direction' | 'body' | 'noisy-velocity';
 const TASKS: Record<CheetahTask, { name: string; idNames: string[]; idLow: number[]; idHigh: number[] }> = {
