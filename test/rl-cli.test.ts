@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng, makeRLFamily, makeRLPolicy, metaTrainRL, rlRunConfig } from '../src/index.ts';
-import { RL_TRAIN_EVAL, evalRL, loadRLRun } from '../src/cli/rl-run.ts';
+import { evalRL, loadRLRun, rlTrainEval } from '../src/cli/rl-run.ts';
 import { rlTrainOptions } from '../src/rl/run-config.ts';
 import { setReproducible } from '../src/kernels/backend.ts';
 
@@ -39,7 +39,8 @@ test('train --env pointnav: the run folder holds the policy metaTrainRL makes fr
   assert.equal(metrics.curve.before, curve.before);
   assert.equal(metrics.curve.after, curve.after);
   assert.equal(j.finalReturn, { before: curve.before[2], after: curve.after[2] });
-  const ev = evalRL(c, policy, family, { ...RL_TRAIN_EVAL, seed: 2 });
+  const ev = evalRL(c, policy, family, rlTrainEval(c));
+  assert.is(ev.perTask[0].length, 4); // a meta-batch's 4 tasks
   assert.equal(metrics.eval.mean, ev.mean);
   assert.equal(metrics.eval.cvar, ev.cvar);
 
@@ -55,13 +56,15 @@ test('train --env pointnav: the run folder holds the policy metaTrainRL makes fr
   assert.match(table.stdout, new RegExp(`\\| maml-trpo \\| 1 \\| ${want.mean[1].toFixed(2)} \\| ${want.stderr[1].toFixed(2)} \\|`));
 });
 
-test('train: the oracle sees the goal; a discrete map trains a categorical policy; pretrain does not adapt', () => {
-  const oracle = cli('train', '--env', 'pointnav', '--algo', 'oracle', ...SMALL, '--out', join(dir, 'oracle'));
+test('train: the oracle sees the task; a cheetah run draws its x over an episode; a discrete map trains a categorical policy; pretrain does not adapt', () => {
+  const oracle = cli('train', '--env', 'cheetah-vel', '--algo', 'oracle', ...SMALL, '--out', join(dir, 'oracle'));
   assert.is(oracle.status, 0, oracle.stderr);
   assert.match(oracle.stderr, /3\/3 .* return -\d+\.\d kl 0\.\d{4} \d+\.\d s/); // the progress line: return, KL, seconds
   assert.match(oracle.stdout, /\| oracle \| 3 \| -\d+\.\d\d \|/);
   const o = loadRLRun(join(dir, 'oracle'));
-  assert.is((o.policy as unknown as { obsSize: number }).obsSize, 4);
+  assert.is((o.policy as unknown as { obsSize: number }).obsSize, 18); // 17 + the target velocity
+  const xpos = readFileSync(join(dir, 'oracle', 'xpos.svg'), 'utf8');
+  for (const label of ['before adapting', 'after 1 step', 'after 2 steps']) assert.ok(xpos.includes(label), label);
   const map = cli('train', '--env', 'khazaddum', '--algo', 'pretrain', ...SMALL, '--out', join(dir, 'map'), '--json');
   assert.is(map.status, 0, map.stderr);
   const m = loadRLRun(join(dir, 'map'));

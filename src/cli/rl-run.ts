@@ -1,9 +1,9 @@
 // Meta-RL runs on the command line: `metagrad train --env pointnav|cheetah-vel|... --algo
 // maml-trpo|fomaml-trpo|pretrain|oracle` trains with metaTrainRL (progress: returns before and
 // after adapting, KL, seconds) and writes config.json, model.safetensors (the policy),
-// metrics.json and learning-curve.svg (plus paths.svg for the point robots); `metagrad eval`
-// on such a folder reports the held-out return after 0..k policy-gradient steps: mean,
-// standard error, CVaR of the lowest returns, worst.
+// metrics.json and learning-curve.svg (plus paths.svg for the point robots, xpos.svg for the
+// cheetahs); `metagrad eval` on such a folder reports the held-out return after 0..k
+// policy-gradient steps: mean, standard error, CVaR of the lowest returns, worst.
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
 import { setReproducible } from '../kernels/backend.ts';
@@ -28,8 +28,11 @@ export interface RLEvalOptions {
   seed: number;
 }
 
-/** The evaluation train runs at its end (eval's defaults are larger: 40 tasks x 20 episodes). */
-export const RL_TRAIN_EVAL: Omit<RLEvalOptions, 'seed'> = { tasks: 20, episodes: 10, steps: 3, alpha: 0.1 };
+/**
+ * The evaluation train runs at its end: as many held-out tasks and episodes as a meta-batch
+ * has, at most 20 x 10 (eval's defaults are larger: 40 tasks x 20 episodes).
+ */
+export const rlTrainEval = (c: RLRunConfig): RLEvalOptions => ({ tasks: Math.min(20, c.metaBatch), episodes: Math.min(10, c.episodes), steps: 3, alpha: 0.1, seed: c.seed });
 
 /** Held-out returns of a policy after 0..steps adaptation steps. */
 export function evalRL(c: RLRunConfig, policy: Policy, family: EnvFamily, o: RLEvalOptions): RLEvalResult {
@@ -61,15 +64,16 @@ export function trainRL(c: RLRunConfig, out: string, o: { quiet: boolean; json: 
   });
   const seconds = (performance.now() - t0) / 1000;
   saveCheckpoint(join(out, 'model.safetensors'), policy.stateDict(), { format: c.format, config: JSON.stringify(c) });
-  const ev = evalRL(c, policy, family, { ...RL_TRAIN_EVAL, seed: c.seed });
+  const ev = evalRL(c, policy, family, rlTrainEval(c));
   writeAtomic(join(out, 'metrics.json'), JSON.stringify({ metaSteps: c.metaSteps, seconds, curve, eval: { ...ev, perTask: undefined } }, null, 2) + '\n');
   writeAtomic(join(out, 'learning-curve.svg'), rlCurvePlot(c, curve));
-  if (c.env === 'pointnav' || c.env === 'reach2d') writeAtomic(join(out, 'paths.svg'), pathsPlot(c, policy, family));
+  const picture = adaptationPlot(c, policy, family);
+  if (picture) writeAtomic(join(out, picture.file), picture.svg);
   if (o.json) {
     console.log(JSON.stringify({ metaSteps: c.metaSteps, seconds, out, finalReturn: { before: curve.before.at(-1) ?? null, after: curve.after.at(-1) ?? null } }));
   } else {
     console.log(`trained ${c.algo} on ${c.env}: ${c.metaSteps} meta-steps in ${seconds.toFixed(1)} s -> ${out}`);
-    console.log(rlEvalTable(c.algo, ev, RL_TRAIN_EVAL));
+    console.log(rlEvalTable(c.algo, ev, rlTrainEval(c)));
   }
 }
 
@@ -102,24 +106,45 @@ function rlCurvePlot(c: RLRunConfig, curve: { before: number[]; after: number[] 
     { title: `${c.algo} on ${c.env}: mean return of the meta-batch`, xLabel: 'meta-step', yLabel: 'return' });
 }
 
-/** The point robot's paths to one held-out goal before adapting and after one and two steps. */
-function pathsPlot(c: RLRunConfig, policy: Policy, family: EnvFamily): string {
-  const goal = rlHeldOutTasks(c, 1, c.seed)[0];
+/**
+ * What one held-out task's first episode looks like before adapting and after one and two
+ * steps: the point robots' paths (paths.svg), the cheetah's x position over time (xpos.svg,
+ * replayed from the episode's actions on a copy reset the same way); null for the others.
+ */
+function adaptationPlot(c: RLRunConfig, policy: Policy, family: EnvFamily): { file: string; svg: string } | null {
+  const robot = c.env === 'pointnav' || c.env === 'reach2d';
+  if (!robot && !c.env.startsWith('cheetah-')) return null;
+  const task = rlHeldOutTasks(c, 1, c.seed)[0];
   const env = new VectorEnv(family, 4);
-  env.setTasks(new Array(4).fill(goal));
+  env.setTasks(new Array(4).fill(task));
   const rng = new Rng(7);
   let params = policy.paramMap();
   const series = [];
   for (let s = 0; s <= 2; s++) {
-    const ep = collectEpisodes(env, policy, rng, { seed: 900 + 10 * s, params });
+    const seed = 900 + 10 * s;
+    const ep = collectEpisodes(env, policy, rng, { seed, params });
     const xs: number[] = [], ys: number[] = [];
-    for (let t = 0; t < ep.t && ep.mask[t]; t++) {
-      xs.push(ep.obs[t * ep.obsSize]);
-      ys.push(ep.obs[t * ep.obsSize + 1]);
+    if (robot) {
+      for (let t = 0; t < ep.t && ep.mask[t]; t++) {
+        xs.push(ep.obs[t * ep.obsSize]);
+        ys.push(ep.obs[t * ep.obsSize + 1]);
+      }
+    } else {
+      const replay = family.make();
+      replay.setTask(task);
+      replay.reset(seed);
+      for (let t = 0; t < ep.t && ep.mask[t]; t++) {
+        xs.push((t + 1) * 0.05);
+        ys.push(replay.step(ep.actions.subarray(t * ep.actSize, (t + 1) * ep.actSize)).info!.x);
+      }
     }
     series.push({ label: s === 0 ? 'before adapting' : `after ${s} step${s > 1 ? 's' : ''}`, xs, ys });
     if (s < 2) params = adaptPolicy(policy, ep, baselineAdvantages(ep, { gamma: c.gamma, lambda: c.lambda }), c.innerLr, { params, firstOrder: true });
   }
-  series.push({ label: 'goal', xs: [goal[0]], ys: [goal[1]], points: true });
-  return linePlot(series, { title: `${c.algo} on ${c.env}: a path to a held-out goal (first episode)`, xLabel: 'x', yLabel: 'y' });
+  if (robot) {
+    series.push({ label: 'goal', xs: [task[0]], ys: [task[1]], points: true });
+    return { file: 'paths.svg', svg: linePlot(series, { title: `${c.algo} on ${c.env}: a path to a held-out goal (first episode)`, xLabel: 'x', yLabel: 'y' }) };
+  }
+  const what = family.idNames.map((n, j) => `${n} ${task[j].toFixed(2)}`).join(', ');
+  return { file: 'xpos.svg', svg: linePlot(series, { title: `${c.algo} on ${c.env} (${what}): the torso's x over the first episode`, xLabel: 'seconds', yLabel: 'x (m)' }) };
 }
