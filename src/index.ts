@@ -126,7 +126,8 @@ export type { CheetahLiteOptions, CheetahTask } from './envs/rl/cheetah.ts';
 export { CheetahBody } from './envs/rl/cheetah-body.ts';
 export { registerRLEnvironment, rlEnvironment, rlEnvironmentNames } from './envs/rl/registry.ts';
 export type { RLEnvironmentEntry } from './envs/rl/registry.ts';
-export { RL_ALGOS, RL_RUN_OPTIONS, makeRLFamily, makeRLPolicy, rlConfigJson, rlHeldOutTasks, rlRunConfig, rlRunConfigFromJson } from './rl/run-config.ts';
+export { rlTaskFamily } from './rl/task-view.ts';
+export { RL_ALGOS, RL_RUN_OPTIONS, makeRLFamily, makeRLPolicy, makeRLSampler, rlConfigJson, rlHeldOutTasks, rlRunConfig, rlRunConfigFromJson } from './rl/run-config.ts';
 export type { RLAlgo, RLRunConfig } from './rl/run-config.ts';
 export type { CheetahPhysics } from './envs/rl/cheetah-body.ts';
 

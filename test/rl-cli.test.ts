@@ -65,9 +65,11 @@ test('train: the oracle sees the task; a cheetah run draws its x over an episode
   assert.is((o.policy as unknown as { obsSize: number }).obsSize, 18); // 17 + the target velocity
   const xpos = readFileSync(join(dir, 'oracle', 'xpos.svg'), 'utf8');
   for (const label of ['before adapting', 'after 1 step', 'after 2 steps']) assert.ok(xpos.includes(label), label);
-  const map = cli('train', '--env', 'khazaddum', '--algo', 'pretrain', ...SMALL, '--out', join(dir, 'map'), '--json');
+  // CVaR-ML's weights on a pretrained policy (each task's advantages scaled by its weight)
+  const map = cli('train', '--env', 'khazaddum', '--algo', 'pretrain', '--sampler', 'cvar', '--cvar-alpha', '0.5', ...SMALL, '--out', join(dir, 'map'), '--json');
   assert.is(map.status, 0, map.stderr);
   const m = loadRLRun(join(dir, 'map'));
+  assert.equal([m.config.sampler, m.config.cvarAlpha], ['cvar', 0.5]);
   assert.is(m.policy.constructor.name, 'CategoricalPolicy');
   const metrics = JSON.parse(readFileSync(join(dir, 'map', 'metrics.json'), 'utf8'));
   assert.equal(metrics.curve.before, metrics.curve.after);

@@ -16,8 +16,10 @@ import { collectEpisodes } from '../rl/rollout.ts';
 import { adaptPolicy } from '../rl/maml-trpo.ts';
 import { baselineAdvantages, evaluateRL, metaTrainRL, type RLEvalResult } from '../rl/meta-rl.ts';
 import type { Policy } from '../rl/policy.ts';
-import { checkedRLRunConfig, makeRLFamily, makeRLPolicy, rlConfigJson, rlHeldOutTasks, rlTrainOptions, type RLRunConfig } from '../rl/run-config.ts';
+import { checkedRLRunConfig, makeRLFamily, makeRLPolicy, makeRLSampler, rlConfigJson, rlHeldOutTasks, rlTrainOptions, type RLRunConfig } from '../rl/run-config.ts';
 import { Progress } from './progress.ts';
+import { samplerTensors } from './runfolder.ts';
+import { samplerPlots } from '../meta/samplers/plots.ts';
 import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic } from './io.ts';
 
 export interface RLEvalOptions {
@@ -49,11 +51,12 @@ export function trainRL(c: RLRunConfig, out: string, o: { quiet: boolean; json: 
   writeAtomic(join(out, 'config.json'), rlConfigJson(c));
   const family = makeRLFamily(c);
   const policy = makeRLPolicy(c, family);
+  const sampler = c.sampler ? makeRLSampler(c, family) : undefined;
   const progress = new Progress(`${c.algo} ${c.env}`, c.metaSteps, o.quiet || o.json);
   const curve = { before: [] as number[], after: [] as number[], kl: [] as number[], seconds: [] as number[] };
   const t0 = performance.now();
   metaTrainRL({
-    family, policy, metaSteps: c.metaSteps, rng: new Rng(1000 + c.seed), ...rlTrainOptions(c),
+    family, policy, metaSteps: c.metaSteps, rng: new Rng(1000 + c.seed), ...rlTrainOptions(c), ...(sampler ? { sampler } : {}),
     onStep: (i, s) => {
       curve.before.push(s.before);
       curve.after.push(s.after);
@@ -63,9 +66,11 @@ export function trainRL(c: RLRunConfig, out: string, o: { quiet: boolean; json: 
     },
   });
   const seconds = (performance.now() - t0) / 1000;
-  saveCheckpoint(join(out, 'model.safetensors'), policy.stateDict(), { format: c.format, config: JSON.stringify(c) });
+  saveCheckpoint(join(out, 'model.safetensors'), { ...policy.stateDict(), ...(sampler ? samplerTensors(sampler) : {}) }, { format: c.format, config: JSON.stringify(c) });
   const ev = evalRL(c, policy, family, rlTrainEval(c));
-  writeAtomic(join(out, 'metrics.json'), JSON.stringify({ metaSteps: c.metaSteps, seconds, curve, eval: { ...ev, perTask: undefined } }, null, 2) + '\n');
+  const history = sampler?.history?.();
+  writeAtomic(join(out, 'metrics.json'), JSON.stringify({ metaSteps: c.metaSteps, seconds, curve, eval: { ...ev, perTask: undefined }, ...(history ? { sampler: { name: sampler!.name, history } } : {}) }, null, 2) + '\n');
+  if (sampler) for (const [name, svg] of Object.entries(samplerPlots(sampler))) writeAtomic(join(out, `sampler-${name}.svg`), svg);
   writeAtomic(join(out, 'learning-curve.svg'), rlCurvePlot(c, curve));
   const picture = adaptationPlot(c, policy, family);
   if (picture) writeAtomic(join(out, picture.file), picture.svg);
@@ -86,7 +91,7 @@ export function loadRLRun(dir: string): { config: RLRunConfig; family: EnvFamily
   const { tensors, metadata } = loadCheckpoint(join(dir, 'model.safetensors'));
   if (metadata.config !== JSON.stringify(config)) throw new CheckpointError(`${dir}: config.json and model.safetensors disagree (an interrupted train? train again)`);
   try {
-    policy.loadStateDict(tensors);
+    policy.loadStateDict(Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith('sampler.'))));
   } catch (e) {
     throw new CheckpointError(`${dir}/model.safetensors does not fit the policy in config.json: ${(e as Error).message}`);
   }

@@ -59,7 +59,7 @@ const RUN_OPTIONS_TAIL: readonly OptionSpec[] = [
 ];
 
 // Last in config.json, and only when not uniform, so the runs of before keep their bytes.
-const SAMPLER_OPTION: OptionSpec = {
+export const SAMPLER_OPTION: OptionSpec = {
   flag: 'sampler', field: 'sampler', kind: 'choice', dflt: () => 'uniform', arg: 'NAME',
   help: "which tasks each meta-batch trains on, and their weights (default uniform, or the\n                      learner's own; listed below)",
 };

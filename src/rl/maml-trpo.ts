@@ -6,7 +6,7 @@
 // detaches the inner gradient).
 import { ArgumentError, describe, expectNumber, expectOptions } from '../errors.ts';
 import { grad } from '../autograd/grad.ts';
-import { addScaled, div } from '../autograd/ops/elementwise.ts';
+import { addScaled, div, mul } from '../autograd/ops/elementwise.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { ParamMap } from '../nn/module.ts';
@@ -27,6 +27,11 @@ export interface MAMLTRPOOptions extends TRPOOptions {
   /** The inner policy-gradient step size (default 0.1, pytorch-maml-rl's). */
   innerLr?: number;
   firstOrder?: boolean;
+  /**
+   * Each task's weight in the surrogate (default 1/T each): a sampler's objective's ∂J/∂L_i
+   * (CVaR-ML's 1/k on the k worst tasks). The KL of the trust region stays the tasks' mean.
+   */
+  taskWeights?: readonly number[];
 }
 
 /**
@@ -62,6 +67,10 @@ export function mamlTrpoStep(policy: Policy, tasks: readonly MetaRLTask[], optio
   options = expectOptions('mamlTrpoStep', options);
   const lr = expectNumber('mamlTrpoStep', 'innerLr', options.innerLr ?? 0.1, { min: 0 });
   const firstOrder = options.firstOrder ?? false;
+  const weights = options.taskWeights;
+  if (weights !== undefined && (!Array.isArray(weights) || weights.length !== tasks.length || weights.some((w) => typeof w !== 'number' || !Number.isFinite(w)))) {
+    throw new ArgumentError(`mamlTrpoStep: taskWeights must be ${tasks.length} finite numbers, one per task, got ${describe(weights)}`);
+  }
   const params = policy.parameters();
   // what collected each task's valid episodes: the adapted policy at the current θ, detached
   const olds = tasks.map((t) => {
@@ -76,7 +85,8 @@ export function mamlTrpoStep(policy: Policy, tasks: readonly MetaRLTask[], optio
   const loss = () => {
     const adapted = adaptAll();
     const terms = data.map((d, i) => ratioSurrogate(policy, d.rows, d.oldLogp, adapted[i]));
-    return div(terms.reduce((a, b) => addScaled(a, b, 1)), tasks.length);
+    // the mean as it always was (the same numbers as before weights existed), or the weighted sum
+    return weights ? terms.map((t, i) => mul(t, weights[i])).reduce((a, b) => addScaled(a, b, 1)) : div(terms.reduce((a, b) => addScaled(a, b, 1)), tasks.length);
   };
   const kl = () => {
     const adapted = adaptAll();

@@ -17,6 +17,8 @@ import type { Policy } from './policy.ts';
 import { discountedReturns, gae, normalizeAdvantages } from './returns.ts';
 import { collectEpisodes, episodeReturns, expectEpisodes, type Episodes } from './rollout.ts';
 import { trpoStep, type TRPOOptions } from './trpo.ts';
+import { taskWeights } from '../meta/learner.ts';
+import type { TaskSampler } from '../meta/samplers/sampler.ts';
 
 export interface AdvantageOptions {
   /** Discount (default 0.99) and GAE's lambda (default 1: returns minus the baseline). */
@@ -81,6 +83,13 @@ export interface MetaTrainRLOptions extends AdvantageOptions, TRPOOptions {
   innerLr?: number;
   firstOrder?: boolean;
   /**
+   * Which tasks each meta-batch trains on and how they weigh: a TaskSampler built on
+   * rlTaskFamily(family) (default: the family's own draw). It observes each task's loss, minus
+   * its mean return after adaptation (before, for pretrain); an objective's weights ∂J/∂L_i
+   * weigh the tasks' surrogates (pretrain: their advantages).
+   */
+  sampler?: TaskSampler;
+  /**
    * After each meta-step: mean return before and after adaptation (equal for pretrain), the
    * step's KL and line-search backtracks, and where its time went in seconds: collecting the
    * tasks' episodes, adapting (baselines, inner steps, the adapted policies' episodes), the
@@ -106,6 +115,8 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
   const episodes = expectNumber('metaTrainRL', 'episodes', o.episodes ?? 20, { integer: true, min: 1 });
   const innerLr = expectNumber('metaTrainRL', 'innerLr', o.innerLr ?? 0.1, { min: 0 });
   if (o.onStep !== undefined) expectFunction('metaTrainRL', o.onStep, 'onStep');
+  const sampler = o.sampler;
+  if (sampler !== undefined && (sampler === null || typeof sampler !== 'object' || typeof sampler.sample !== 'function')) throw new ArgumentError(`metaTrainRL: sampler must be a TaskSampler, got ${describe(sampler)}`);
   const adv = { gamma: o.gamma, lambda: o.lambda };
   const trpo: TRPOOptions = { maxKL: o.maxKL, cgIters: o.cgIters, damping: o.damping, ratio: o.ratio, lineSearchSteps: o.lineSearchSteps };
   const all = new VectorEnv(family, metaBatch * episodes);
@@ -120,15 +131,21 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
       t = now;
       return dt;
     };
-    const goals = family.sampleTasks(o.rng, metaBatch);
+    const drawn = sampler?.sample(o.rng, metaBatch, step);
+    const goals = drawn ? drawn.map((t) => [...t.id]) : family.sampleTasks(o.rng, metaBatch);
     all.setTasks(goals.flatMap((g) => new Array(episodes).fill(g)));
     const seed = step * 2 * metaBatch * episodes; // every batch of episodes resets from its own seeds
     const batch = collectEpisodes(all, policy, o.rng, { seed });
     const collect = lap();
     if (mode === 'pretrain') {
       const advantages = baselineAdvantages(batch, adv);
+      const losses = goals.map((_, i) => -mean(episodeReturns(sliceEpisodes(batch, i * episodes, (i + 1) * episodes))));
+      const w = drawn && sampler?.objective ? taskWeights(sampler.objective(drawn), losses) : null;
+      // a task weighed w_i in the mean surrogate: its advantages scaled by w_i·T
+      if (w) for (let i = 0; i < advantages.length; i++) advantages[i] *= w[Math.floor(i / (episodes * batch.t))] * metaBatch;
       const adapt = lap();
       const r = trpoStep(policy, batch, advantages, trpo);
+      if (drawn) sampler!.observe?.(drawn, losses, step);
       const ret = mean(episodeReturns(batch));
       before.push(ret);
       after.push(ret);
@@ -144,7 +161,10 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
       return { train, trainAdvantages, valid, validAdvantages: baselineAdvantages(valid, adv) };
     });
     const adapt = lap();
-    const r = mamlTrpoStep(policy, tasks, { ...trpo, innerLr, firstOrder: o.firstOrder });
+    const losses = tasks.map((t) => -mean(episodeReturns(t.valid)));
+    const w = drawn && sampler?.objective ? taskWeights(sampler.objective(drawn), losses) : undefined;
+    const r = mamlTrpoStep(policy, tasks, { ...trpo, innerLr, firstOrder: o.firstOrder, ...(w ? { taskWeights: w } : {}) });
+    if (drawn) sampler!.observe?.(drawn, losses, step);
     before.push(mean(episodeReturns(batch)));
     after.push(mean(tasks.flatMap((t) => episodeReturns(t.valid))));
     o.onStep?.(step, { before: before[step], after: after[step], kl: r.kl, backtracks: r.backtracks, seconds: { collect, adapt, outer: lap() } });

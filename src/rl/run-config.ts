@@ -9,6 +9,10 @@ import type { EnvFamily } from '../envs/rl/env.ts';
 import { parseOptions, type OptionSpec } from '../options.ts';
 import { Rng } from '../rng.ts';
 import { CategoricalPolicy, GaussianPolicy, type Policy } from './policy.ts';
+import { rlTaskFamily } from './task-view.ts';
+import { SAMPLER_OPTION } from '../meta/run-config.ts';
+import { samplerEntry, samplerNames } from '../meta/samplers/registry.ts';
+import type { TaskSampler } from '../meta/samplers/sampler.ts';
 
 /** maml-trpo and fomaml-trpo adapt; pretrain is TRPO across tasks; oracle is pretrain seeing the task id. */
 export const RL_ALGOS = ['maml-trpo', 'fomaml-trpo', 'pretrain', 'oracle'] as const;
@@ -28,6 +32,9 @@ export interface RLRunConfig {
   hidden: number[];
   seed: number;
   reproducible?: true;
+  /** The task sampler (src/meta/samplers/registry.ts) and its options; absent means uniform. */
+  sampler?: string;
+  [option: string]: unknown;
 }
 
 /** The options of a meta-RL run, in config.json's order. */
@@ -48,8 +55,15 @@ export const RL_RUN_OPTIONS: readonly OptionSpec[] = [
 
 function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string): RLRunConfig {
   const specs = RL_RUN_OPTIONS.map((o) => (o.field === 'env' ? { ...o, choices: rlEnvironmentNames() } : o));
-  return { format: 'metagrad-rl-run/1', ...parseOptions(specs, get, name) } as RLRunConfig;
+  const base = parseOptions(specs, get, name);
+  const { sampler } = parseOptions([{ ...SAMPLER_OPTION, choices: samplerNames() }], get, name, {});
+  // last, and only when not uniform, as supervised runs write theirs
+  const samplerOptions = sampler === 'uniform' ? {} : { sampler, ...parseOptions(samplerEntry(sampler as string).options, get, name, { ...base }) };
+  return { format: 'metagrad-rl-run/1', ...base, ...samplerOptions } as RLRunConfig;
 }
+
+/** The flags a meta-RL run takes: its own, --sampler and that sampler's. */
+const ownFlags = (sampler: string) => new Set([...RL_RUN_OPTIONS, SAMPLER_OPTION, ...samplerEntry(sampler).options].map((o) => o.flag));
 
 /**
  * A meta-RL run's configuration from values keyed by command-line flag; the defaults are those
@@ -58,10 +72,11 @@ function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string)
  */
 export function rlRunConfig(values: Record<string, unknown> = {}): RLRunConfig {
   values = expectOptions('rlRunConfig', values, 'values');
-  const known = new Set(RL_RUN_OPTIONS.map((o) => o.flag));
+  const c = build((o) => { const v = values[o.flag]; return typeof v === 'number' ? String(v) : v; }, (o) => `--${o.flag}`);
+  const known = ownFlags(c.sampler ?? 'uniform');
   const stray = Object.keys(values).filter((k) => values[k] !== undefined && !known.has(k));
-  if (stray.length) throw new ArgumentError(`rlRunConfig: ${stray.map((k) => `--${k}`).join(', ')} is not an option of meta-RL runs (--env ${String(values.env)}); they take ${[...known].map((k) => `--${k}`).join(', ')}`);
-  return build((o) => { const v = values[o.flag]; return typeof v === 'number' ? String(v) : v; }, (o) => `--${o.flag}`);
+  if (stray.length) throw new ArgumentError(`rlRunConfig: ${stray.map((k) => `--${k}`).join(', ')} is not an option of meta-RL runs (--env ${String(values.env)}) with --sampler ${c.sampler ?? 'uniform'}; they take ${[...known].map((k) => `--${k}`).join(', ')}`);
+  return c;
 }
 
 /**
@@ -90,9 +105,10 @@ export function checkedRLRunConfig(raw: unknown, path: string): RLRunConfig {
   } catch (e) {
     throw new CheckpointError(`${path}: ${(e as Error).message}`);
   }
-  const missing = Object.keys(c).filter((k) => r[k] === undefined && k !== 'reproducible');
+  const optional = new Set(['reproducible', 'sampler']);
+  const missing = Object.keys(c).filter((k) => r[k] === undefined && !optional.has(k));
   if (missing.length) throw new CheckpointError(`${path}: the field '${missing[0]}' is missing`);
-  const unknown = Object.keys(r).filter((k) => !(k in c) && k !== 'reproducible');
+  const unknown = Object.keys(r).filter((k) => !(k in c) && !optional.has(k));
   if (unknown.length) throw new CheckpointError(`${path}: unknown field '${unknown[0]}' for a meta-RL run`);
   return c;
 }
@@ -145,6 +161,18 @@ export function makeRLPolicy(c: RLRunConfig, family: EnvFamily): Policy & (Gauss
   const obs = family.observationSpace.low.length;
   const o = { hidden: c.hidden, rng: new Rng(c.seed) };
   return family.actionSpace.kind === 'discrete' ? new CategoricalPolicy(obs, family.actionSpace.n, o) : new GaussianPolicy(obs, family.actionSpace.low.length, o);
+}
+
+/**
+ * The run's task sampler over the family's ids (rlTaskFamily), from the sampler registry.
+ * @example makeRLSampler(rlRunConfig({ sampler: 'cem' }), makeRLFamily(rlRunConfig())).name // 'cem'
+ */
+export function makeRLSampler(c: RLRunConfig, family: EnvFamily): TaskSampler {
+  checkConfig('makeRLSampler', c);
+  if (family === null || typeof family !== 'object' || typeof family.make !== 'function') throw new ArgumentError(`makeRLSampler: family must be an EnvFamily, got ${describe(family)}`);
+  const entry = samplerEntry(c.sampler ?? 'uniform');
+  const options = Object.fromEntries(entry.options.filter((o) => c[o.field] !== undefined).map((o) => [o.field, c[o.field]]));
+  return entry.create({ family: rlTaskFamily(family), metaBatch: c.metaBatch, metaSteps: c.metaSteps }, options);
 }
 
 /** The training options metaTrainRL takes for this run. */
