@@ -75,13 +75,30 @@ test('train: the oracle sees the task; a cheetah run draws its x over an episode
   assert.equal(metrics.curve.before, metrics.curve.after);
 });
 
+test('a meta-RL run killed mid-way resumes from its checkpoint to the same policy, sampler state and curve', () => {
+  const args = ['train', '--env', 'pointnav', '--sampler', 'buffer', '--meta-steps', '4', '--meta-batch', '4', '--episodes', '2', '--hidden', '8', '--quiet'];
+  const whole = join(dir, 'whole');
+  assert.is(cli(...args, '--out', whole).status, 0);
+  const cut = join(dir, 'cut');
+  const killed = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--out', cut, '--checkpoint-every', '2'], { encoding: 'utf8', env: { ...process.env, METAGRAD_TEST_KILL_AFTER_STEP: '3' } });
+  assert.is(killed.signal, 'SIGKILL', `status ${killed.status} ${killed.stderr}`);
+  assert.ok(existsSync(join(cut, 'checkpoint.safetensors')) && !existsSync(join(cut, 'model.safetensors')));
+  assert.ok(cli('train', '--out', cut, '--resume', '--episodes', '3').stderr.includes('drop --episodes'));
+  const resumed = cli('train', '--out', cut, '--resume', '--quiet');
+  assert.is(resumed.status, 0, resumed.stderr);
+  assert.ok(Buffer.compare(readFileSync(join(cut, 'model.safetensors')), readFileSync(join(whole, 'model.safetensors'))) === 0, 'same policy and sampler bytes');
+  const curve = (d: string) => JSON.parse(readFileSync(join(d, 'metrics.json'), 'utf8')).curve;
+  assert.equal([curve(cut).before, curve(cut).after, curve(cut).kl], [curve(whole).before, curve(whole).after, curve(whole).kl]);
+  assert.not.ok(existsSync(join(cut, 'checkpoint.safetensors')), 'the checkpoint is gone once the run is done');
+});
+
 test('bad input: one line, exit code 2, naming the flag or the file', () => {
   const cases: [string[], string][] = [
     [['train', '--env', 'cheetah-vel', '--shots', '3'], '--shots is not an option of meta-RL runs (--env cheetah-vel)'],
     [['train', '--env', 'sinusoid', '--max-kl', '3'], '--max-kl is an option of meta-RL runs'],
     [['train', '--env', 'pointnav', '--algo', 'maml'], "--algo must be one of maml-trpo, fomaml-trpo, pretrain, oracle, got 'maml'"],
     [['train', '--env', 'pointnav', '--episodes', '0'], "--episodes must be an integer from 1 to 10000, got '0'"],
-    [['train', '--env', 'pointnav', '--checkpoint-every', '5'], '--checkpoint-every is not supported for meta-RL runs yet'],
+    [['train', '--env', 'pointnav', '--checkpoint-every', 'x'], "--checkpoint-every must be an integer from 0"],
     [['eval', '--run', join(dir, 'nav'), '--shots', '3'], '--shots is an option of supervised runs; this run is meta-RL'],
   ];
   for (const [args, message] of cases) {

@@ -12,10 +12,10 @@ import { allTrainingOptions, entriesHelp, runOptionsHelp, trainConfig, type RunC
 import { CHECKPOINT_FILE, lockRunFolder } from './runfolder.ts';
 import { samplerPlots } from '../meta/samplers/plots.ts';
 import { rlEnvironment, rlEnvironmentNames } from '../envs/rl/registry.ts';
-import { RL_RUN_OPTIONS, rlRunConfig } from '../rl/run-config.ts';
+import { RL_RUN_OPTIONS, rlRunConfig, type RLRunConfig } from '../rl/run-config.ts';
 import { optionsHelp } from '../options.ts';
 import { ArgumentError } from '../errors.ts';
-import { evalRL, loadRLRun, rlEvalTable, trainRL } from './rl-run.ts';
+import { evalRL, loadRLRun, readRLRunConfig, rlEvalTable, trainRL } from './rl-run.ts';
 
 export interface Command {
   summary: string;
@@ -79,6 +79,7 @@ ${rlEnvironmentNames().map((n) => `  ${n.padEnd(18)}${rlEnvironment(n).summary}`
   },
   run(v) {
     if (typeof v.env === 'string' && rlEnvironmentNames().includes(v.env)) return trainRLCommand(v);
+    if (v.resume && typeof v.out === 'string' && isRLRun(v.out)) return trainRLCommand(v);
     const rlOnly = RL_RUN_OPTIONS.filter((o) => v[o.flag] !== undefined && !allTrainingOptions().some((t) => t.flag === o.flag)).map((o) => `--${o.flag}`);
     if (rlOnly.length) throw new UsageError(`${rlOnly.join(', ')} is an option of meta-RL runs (--env ${rlEnvironmentNames().join('|')}), not of --env ${String(v.env ?? 'sinusoid')}`);
     const resume = Boolean(v.resume);
@@ -103,22 +104,28 @@ ${rlEnvironmentNames().map((n) => `  ${n.padEnd(18)}${rlEnvironment(n).summary}`
   },
 };
 
-/** `train` with an RL environment: a meta-RL run (no checkpoints yet). */
+/** `train` with an RL environment, or --resume of a meta-RL run's folder. */
 function trainRLCommand(v: Values): void {
-  for (const flag of ['resume', 'checkpoint-every']) if (v[flag] !== undefined) throw new UsageError(`--${flag} is not supported for meta-RL runs yet (--env ${String(v.env)})`);
-  const { out: out0, json, quiet, ...rest } = v;
-  let c;
-  try {
-    c = rlRunConfig(rest);
-  } catch (e) {
-    if (e instanceof ArgumentError) throw new UsageError(e.message.replace(/^rlRunConfig: /, ''));
-    throw e;
+  const { out: out0, json, quiet, resume, 'checkpoint-every': _every, ...rest } = v;
+  const checkpointEvery = intOption(v, 'checkpoint-every', 0, 0, 10_000_000);
+  let c: RLRunConfig;
+  if (resume) {
+    const given = Object.keys(rest).filter((k) => rest[k] !== undefined).map((k) => `--${k}`);
+    if (given.length) throw new UsageError(`--resume continues the run in --out with its own config.json; drop ${given.join(', ')}`);
+    c = readRLRunConfig(out0 as string);
+  } else {
+    try {
+      c = rlRunConfig(rest);
+    } catch (e) {
+      if (e instanceof ArgumentError) throw new UsageError(e.message.replace(/^rlRunConfig: /, ''));
+      throw e;
+    }
   }
   const out = typeof out0 === 'string' ? out0 : `runs/${c.algo}-${c.env}-${c.seed}`;
   ensureWritableDir(out);
   const release = lockRunFolder(out);
   try {
-    trainRL(c, out, { quiet: Boolean(quiet), json: Boolean(json) });
+    trainRL(c, out, { quiet: Boolean(quiet), json: Boolean(json), checkpointEvery, resume: Boolean(resume) });
   } finally {
     release();
   }

@@ -5,9 +5,11 @@
 // cheetahs); `metagrad eval` on such a folder reports the held-out return after 0..k
 // policy-gradient steps: mean, standard error, CVaR of the lowest returns, worst.
 import { join } from 'node:path';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { setReproducible } from '../kernels/backend.ts';
 import { CheckpointError } from '../errors.ts';
+import { Tensor } from '../autograd/tensor.ts';
+import type { TaskSampler } from '../meta/samplers/sampler.ts';
 import { Rng } from '../rng.ts';
 import { linePlot } from '../plot.ts';
 import type { EnvFamily } from '../envs/rl/env.ts';
@@ -18,9 +20,9 @@ import { baselineAdvantages, evaluateRL, metaTrainRL, type RLEvalResult } from '
 import type { Policy } from '../rl/policy.ts';
 import { checkedRLRunConfig, makeRLFamily, makeRLPolicy, makeRLSampler, rlConfigJson, rlHeldOutTasks, rlTrainOptions, type RLRunConfig } from '../rl/run-config.ts';
 import { Progress } from './progress.ts';
-import { samplerTensors } from './runfolder.ts';
+import { CHECKPOINT_FILE, restoreSampler, samplerTensors } from './runfolder.ts';
 import { samplerPlots } from '../meta/samplers/plots.ts';
-import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic } from './io.ts';
+import { loadCheckpoint, readJson, saveCheckpoint, writeAtomic, UsageError } from './io.ts';
 
 export interface RLEvalOptions {
   tasks: number;
@@ -44,25 +46,74 @@ export function evalRL(c: RLRunConfig, policy: Policy, family: EnvFamily, o: RLE
   });
 }
 
+const RL_CHECKPOINT_FORMAT = 'metagrad-rl-checkpoint/1';
+const CURVES = ['before', 'after', 'kl', 'seconds'] as const;
+type Curve = Record<(typeof CURVES)[number], number[]>;
+
+// Fault injection for the resume test, as in run.ts: SIGKILL right after this meta-step.
+const KILL_AFTER_STEP = Number(process.env.METAGRAD_TEST_KILL_AFTER_STEP ?? NaN);
+
+function saveRLCheckpoint(dir: string, c: RLRunConfig, policy: Policy, sampler: TaskSampler | undefined, step: number, curve: Curve, rng: Rng): void {
+  const tensors: Record<string, Tensor> = { ...policy.stateDict(), ...(sampler ? samplerTensors(sampler) : {}), 'train.rng': new Tensor(Float64Array.from(rng.state()), [5]) };
+  for (const k of CURVES) tensors[`train.${k}`] = new Tensor(Float64Array.from(curve[k]), [step]);
+  saveCheckpoint(join(dir, CHECKPOINT_FILE), tensors, { format: RL_CHECKPOINT_FORMAT, config: JSON.stringify(c), step: String(step) });
+}
+
+/** The policy, sampler, stream and curve of the folder's checkpoint, for --resume. */
+function loadRLCheckpoint(dir: string, c: RLRunConfig, policy: Policy, sampler: TaskSampler | undefined): { step: number; curve: Curve; rng: Rng } {
+  const path = join(dir, CHECKPOINT_FILE);
+  if (!existsSync(path)) throw new UsageError(`--resume: '${dir}' has no ${CHECKPOINT_FILE} (train with --checkpoint-every N to write one)`);
+  const { tensors, metadata } = loadCheckpoint(path);
+  if (metadata.format !== RL_CHECKPOINT_FORMAT) throw new CheckpointError(`${path}: unknown format '${String(metadata.format)}' (expected ${RL_CHECKPOINT_FORMAT})`);
+  if (metadata.config !== JSON.stringify(c)) throw new CheckpointError(`${path} was written for another configuration than ${join(dir, 'config.json')}; the folder is inconsistent`);
+  const step = Number(metadata.step);
+  const rng = tensors['train.rng'];
+  if (!Number.isInteger(step) || step < 0 || step > c.metaSteps || !rng || rng.size !== 5 || CURVES.some((k) => tensors[`train.${k}`]?.size !== step)) {
+    throw new CheckpointError(`${path}: step ${metadata.step} does not match its curves or the RNG state`);
+  }
+  try {
+    policy.loadStateDict(Object.fromEntries(Object.entries(tensors).filter(([k]) => !k.startsWith('train.') && !k.startsWith('sampler.'))));
+  } catch (e) {
+    throw new CheckpointError(`${path} does not fit the run's policy: ${(e as Error).message}`);
+  }
+  if (sampler) restoreSampler(sampler, tensors, path);
+  const curve = Object.fromEntries(CURVES.map((k) => [k, Array.from(tensors[`train.${k}`].data)])) as Curve;
+  return { step, curve, rng: Rng.fromState(Array.from(rng.data)) };
+}
+
+export interface TrainRLOptions {
+  quiet: boolean;
+  json: boolean;
+  /** Write checkpoint.safetensors every N meta-steps (0: never). */
+  checkpointEvery: number;
+  /** Continue from the folder's checkpoint (config.json already there). */
+  resume: boolean;
+}
+
 /** Trains a meta-RL run into `out` and prints its summary (or one JSON line). */
-export function trainRL(c: RLRunConfig, out: string, o: { quiet: boolean; json: boolean }): void {
+export function trainRL(c: RLRunConfig, out: string, o: TrainRLOptions): void {
   setReproducible(c.reproducible === true);
-  for (const f of ['model.safetensors', 'metrics.json']) rmSync(join(out, f), { force: true });
-  writeAtomic(join(out, 'config.json'), rlConfigJson(c));
+  if (!o.resume) {
+    for (const f of ['model.safetensors', 'metrics.json', CHECKPOINT_FILE]) rmSync(join(out, f), { force: true });
+    writeAtomic(join(out, 'config.json'), rlConfigJson(c));
+  }
   const family = makeRLFamily(c);
   const policy = makeRLPolicy(c, family);
   const sampler = c.sampler ? makeRLSampler(c, family) : undefined;
+  const state = o.resume ? loadRLCheckpoint(out, c, policy, sampler) : { step: 0, curve: { before: [], after: [], kl: [], seconds: [] } as Curve, rng: new Rng(1000 + c.seed) };
+  const { curve, rng } = state;
   const progress = new Progress(`${c.algo} ${c.env}`, c.metaSteps, o.quiet || o.json);
-  const curve = { before: [] as number[], after: [] as number[], kl: [] as number[], seconds: [] as number[] };
   const t0 = performance.now();
   metaTrainRL({
-    family, policy, metaSteps: c.metaSteps, rng: new Rng(1000 + c.seed), ...rlTrainOptions(c), ...(sampler ? { sampler } : {}),
+    family, policy, metaSteps: c.metaSteps, rng, startStep: state.step, ...rlTrainOptions(c), ...(sampler ? { sampler } : {}),
     onStep: (i, s) => {
       curve.before.push(s.before);
       curve.after.push(s.after);
       curve.kl.push(s.kl);
       curve.seconds.push(s.seconds.collect + s.seconds.adapt + s.seconds.outer);
       progress.update(i + 1, `return ${s.before.toFixed(1)}${s.after === s.before ? '' : ` -> ${s.after.toFixed(1)} adapted`} kl ${s.kl.toFixed(4)} ${curve.seconds[i].toFixed(1)} s`);
+      if (o.checkpointEvery > 0 && (i + 1) % o.checkpointEvery === 0 && i + 1 < c.metaSteps) saveRLCheckpoint(out, c, policy, sampler, i + 1, curve, rng);
+      if (i + 1 === KILL_AFTER_STEP) process.kill(process.pid, 'SIGKILL');
     },
   });
   const seconds = (performance.now() - t0) / 1000;
@@ -71,6 +122,7 @@ export function trainRL(c: RLRunConfig, out: string, o: { quiet: boolean; json: 
   const history = sampler?.history?.();
   writeAtomic(join(out, 'metrics.json'), JSON.stringify({ metaSteps: c.metaSteps, seconds, curve, eval: { ...ev, perTask: undefined }, ...(history ? { sampler: { name: sampler!.name, history } } : {}) }, null, 2) + '\n');
   if (sampler) for (const [name, svg] of Object.entries(samplerPlots(sampler))) writeAtomic(join(out, `sampler-${name}.svg`), svg);
+  rmSync(join(out, CHECKPOINT_FILE), { force: true });
   writeAtomic(join(out, 'learning-curve.svg'), rlCurvePlot(c, curve));
   const picture = adaptationPlot(c, policy, family);
   if (picture) writeAtomic(join(out, picture.file), picture.svg);
@@ -82,10 +134,15 @@ export function trainRL(c: RLRunConfig, out: string, o: { quiet: boolean; json: 
   }
 }
 
+/** The folder's config.json of a meta-RL run, checked. */
+export function readRLRunConfig(dir: string): RLRunConfig {
+  const path = join(dir, 'config.json');
+  return checkedRLRunConfig(readJson<unknown>(path, 'run config (config.json)'), path);
+}
+
 /** A trained RL run's config, family and policy, the weights checked against the config. */
 export function loadRLRun(dir: string): { config: RLRunConfig; family: EnvFamily; policy: Policy } {
-  const path = join(dir, 'config.json');
-  const config = checkedRLRunConfig(readJson<unknown>(path, 'run config (config.json)'), path);
+  const config = readRLRunConfig(dir);
   const family = makeRLFamily(config);
   const policy = makeRLPolicy(config, family);
   const { tensors, metadata } = loadCheckpoint(join(dir, 'model.safetensors'));

@@ -89,6 +89,8 @@ export interface MetaTrainRLOptions extends AdvantageOptions, TRPOOptions {
    * weigh the tasks' surrogates (pretrain: their advantages).
    */
   sampler?: TaskSampler;
+  /** The meta-step to start at (default 0): a resumed run continues with the rng and policy it saved. */
+  startStep?: number;
   /**
    * After each meta-step: mean return before and after adaptation (equal for pretrain), the
    * step's KL and line-search backtracks, and where its time went in seconds: collecting the
@@ -99,7 +101,8 @@ export interface MetaTrainRLOptions extends AdvantageOptions, TRPOOptions {
 }
 
 /**
- * Meta-trains the policy in place; returns the mean return before and after adaptation of each meta-step.
+ * Meta-trains the policy in place; returns the mean return before and after adaptation of each
+ * meta-step it ran (from startStep).
  * @example metaTrainRL({ family: new PointNav2D(), policy: new GaussianPolicy(2, 2, { hidden: [8] }), metaSteps: 1, metaBatch: 2, episodes: 2, rng: new Rng(0) }).after.length // 1
  */
 export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: number[] } {
@@ -123,7 +126,8 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
   const one = new VectorEnv(family, episodes);
   const before: number[] = [];
   const after: number[] = [];
-  for (let step = 0; step < o.metaSteps; step++) {
+  const startStep = expectNumber('metaTrainRL', 'startStep', o.startStep ?? 0, { integer: true, min: 0, max: o.metaSteps });
+  for (let step = startStep; step < o.metaSteps; step++) {
     let t = performance.now();
     const lap = () => {
       const now = performance.now();
@@ -167,7 +171,7 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
     if (drawn) sampler!.observe?.(drawn, losses, step);
     before.push(mean(episodeReturns(batch)));
     after.push(mean(tasks.flatMap((t) => episodeReturns(t.valid))));
-    o.onStep?.(step, { before: before[step], after: after[step], kl: r.kl, backtracks: r.backtracks, seconds: { collect, adapt, outer: lap() } });
+    o.onStep?.(step, { before: before[step - startStep], after: after[step - startStep], kl: r.kl, backtracks: r.backtracks, seconds: { collect, adapt, outer: lap() } });
   }
   return { before, after };
 }
