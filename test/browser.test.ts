@@ -14,7 +14,11 @@ const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => 
 let server: ChildProcess | null = null;
 let browser: Browser | null = null;
 
-async function startServer(): Promise<string> {
+let serverUrl: Promise<string> | null = null;
+/** The demo server's address (started once for both pages). */
+const startServer = (): Promise<string> => (serverUrl ??= spawnServer());
+
+async function spawnServer(): Promise<string> {
   server = spawn(process.execPath, ['scripts/serve.mjs', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('serve.mjs did not print its address in 10 s')), 10_000);
@@ -85,6 +89,35 @@ test('demo: trains on wasm-simd in a worker, adapts toward clicked points, stays
   assert.ok(after < 0.5 * before, `prediction did not move toward the points: squared error ${before.toFixed(3)} before, ${after.toFixed(3)} after 10 steps`);
   mkdirSync('test-results', { recursive: true });
   await page.screenshot({ path: 'test-results/demo.png' });
+  assert.equal(errors, []);
+});
+
+test('robot page: the meta-trained point robot walks to a clicked goal better after one and two policy-gradient steps', async () => {
+  if (!CHROMIUM) {
+    if (process.env.CI === 'true') assert.unreachable('no chromium at /usr/bin/chromium: .ci/run must install it (apt-get install chromium)');
+    return;
+  }
+  const url = await startServer();
+  browser ??= await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  const page = await browser.newPage({ viewport: { width: 760, height: 760 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}robot.html`);
+  await page.waitForFunction(() => (window as any).__robot?.ready === true || (window as any).__robot?.error, null, { timeout: 60_000 });
+  assert.is(await page.evaluate(() => (window as any).__robot.error), null);
+  assert.is(await page.evaluate(() => (window as any).__robot.backend), 'wasm-simd');
+  const goal: [number, number] = [0.3, -0.35];
+  const p = await page.evaluate(([x, y]) => (window as any).__robot.pixelOf(x, y), goal);
+  await page.mouse.click(p.x, p.y);
+  await page.waitForFunction(() => (window as any).__robot.results > 0, null, { timeout: 60_000 });
+  const last = await page.evaluate(() => (window as any).__robot.last) as { goal: [number, number]; stages: { path: [number, number][]; meanReturn: number }[] };
+  assert.ok(Math.hypot(last.goal[0] - goal[0], last.goal[1] - goal[1]) < 0.01, `the click became the goal ${last.goal}`);
+  const [before, one, two] = last.stages.map((s) => s.meanReturn);
+  assert.ok(one > before + 5 && two > before + 5, `mean returns ${before.toFixed(1)} before, ${one.toFixed(1)} and ${two.toFixed(1)} after one and two steps`);
+  const end = (s: { path: [number, number][] }) => { const [x, y] = s.path[s.path.length - 1]; return Math.hypot(x - goal[0], y - goal[1]); };
+  assert.ok(end(last.stages[2]) < end(last.stages[0]), `the adapted path ends nearer the goal: ${end(last.stages[2]).toFixed(3)} vs ${end(last.stages[0]).toFixed(3)}`);
+  mkdirSync('test-results', { recursive: true });
+  await page.screenshot({ path: 'test-results/robot.png' });
   assert.equal(errors, []);
 });
 
