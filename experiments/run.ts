@@ -2,7 +2,7 @@
 // [--shard K/N] [--out FILE]`: the long experiments, apart from npm test. Prints a markdown table
 // (the README's; with --json the results as JSON instead) and writes every number to
 // runs/experiments/NAME.json (or FILE), trained weights and pictures beside it. NAME:
-// robust-sine, armaml-sine, reach2d-ptb, pcgrad, msr, pointnav or fewshot. --quick: a tenth of
+// robust-sine, armaml-sine, reach2d-ptb, pcgrad, msr, pointnav, fewshot or arm. --quick: a tenth of
 // the meta-steps or less, one seed, a minute or so; --shard K/N runs every N-th of the runs
 // from the K-th (run two side by side on two cores, then join their JSON).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,8 @@ import { asClassifier, pixelNearestNeighbour } from '../src/meta/fewshot.ts';
 import { readDigitFiles } from '../src/cli/digit-files.ts';
 import { toSafetensors } from '../src/nn/safetensors.ts';
 import { POINTNAV, POINTNAV_ROWS, pointnavRun, pointnavTable, type PointnavRow } from './pointnav.ts';
+import { ARM, ARM_NAMES, armData, armRun, armTable, armWeights } from './arm.ts';
+import { GROUP_METHODS } from '../src/meta/arm.ts';
 import { REACH2D_PTB, STRATEGIES, reachPlot, reachRun, reachTable } from './reach2d-ptb.ts';
 
 const { values, positionals } = parseArgs({
@@ -38,7 +40,7 @@ const int = (v: string | undefined, dflt: number, what: string) => {
 const [k, n] = (values.shard ?? '0/1').split('/').map(Number);
 if (!(Number.isInteger(k) && Number.isInteger(n) && n >= 1 && k >= 0 && k < n)) fail(`--shard must be K/N with 0 <= K < N, got '${values.shard}'`);
 const name = positionals[0] ?? 'robust-sine';
-const NAMES = ['robust-sine', 'armaml-sine', 'reach2d-ptb', 'pcgrad', 'msr', 'pointnav', 'fewshot'];
+const NAMES = ['robust-sine', 'armaml-sine', 'reach2d-ptb', 'pcgrad', 'msr', 'pointnav', 'fewshot', 'arm'];
 if (!NAMES.includes(name)) fail(`unknown experiment '${name}'; expected one of ${NAMES.join(', ')}`);
 const quick = Boolean(values.quick);
 /** --seeds: a list (0,1,2) or a count (3: seeds 0, 1 and 2). */
@@ -75,6 +77,25 @@ if (name === 'armaml-sine') {
   const flow = runs.find((r) => r.density);
   if (flow) writeFileSync(out.replace(/\.json$/, '') + '-flow.svg', armamlDensityPlot(flow));
   report(`armaml-sine: ${metaSteps} meta-steps, seeds ${seeds.join(', ')}, ${ARMAML_SINE.tasks} held-out tasks each set, 5-shot, after one step`, armamlTable(runs), runs.map(({ weights: _, ...r }) => r));
+  process.exit(0);
+}
+if (name === 'arm') {
+  const steps = budget(ARM.steps, 300);
+  const seeds = seedList() ?? (quick ? [0] : [...ARM.seeds]);
+  const data = armData(readDigitFiles());
+  const out = values.out ?? 'runs/experiments/arm.json';
+  mkdirSync(dirname(out), { recursive: true });
+  const jobs = seeds.flatMap((seed) => GROUP_METHODS.map((method) => ({ method, seed }))).filter((_, i) => i % n === k);
+  const weights: Record<string, import('../src/autograd/tensor.ts').Tensor> = {};
+  const results = jobs.map(({ method, seed }) => {
+    const { result, learner } = armRun(method, data, seed, steps);
+    console.error(`${ARM_NAMES[method]}, seed ${seed}: ${result.seconds.toFixed(0)} s, worst group ${(100 * result.accuracy.worst).toFixed(1)}%, average ${(100 * result.accuracy.average).toFixed(1)}%`);
+    for (const [key, t] of Object.entries(armWeights(learner))) weights[`${method}/${seed}/${key}`] = t;
+    return result;
+  });
+  save(out, results);
+  writeFileSync(out.replace(/\.json$/, '.safetensors'), toSafetensors(weights, { experiment: 'arm', steps: String(steps) }));
+  report(`arm: rotated digits, ${steps} steps of batches of ${ARM.batchSize}, seeds ${seeds.join(', ')}, 14 groups of ${data.testBatches(0, ARM.batchSize).length * ARM.batchSize} test digits`, armTable(results), results);
   process.exit(0);
 }
 if (name === 'fewshot') {

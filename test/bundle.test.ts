@@ -22,9 +22,10 @@ import { pathToFileURL } from 'node:url';
 // (#9), the meta-RL loop, its evaluation and the oracle's view (#10) to 173; the digits family,
 // ProtoNet and few-shot accuracy (#11), and per-task gradients under parallelTasks, to 181;
 // CheetahLite, its planar multibody physics and four task families (#10), to 191; the RL
-// environments by name, the meta-RL run config and PPO (#10) to 196, so the budget rose from
-// 235 to 250 KiB.
-const BUDGET_BYTES = 250 * 1024;
+// environments by name, the meta-RL run config and PPO (#10) to 196; task samplers over meta-RL
+// and checkpoints of RL runs (#10), ARM, its baselines and the group-shift families (#11) to
+// 207, so the budget rose from 235 to 265 KiB.
+const BUDGET_BYTES = 265 * 1024;
 
 test(`dist/index.js (minified ESM, WASM inlined) is under ${BUDGET_BYTES / 1024} KiB`, () => {
   const size = statSync('dist/index.js').size;
