@@ -130,6 +130,8 @@ export { rlTaskFamily } from './rl/task-view.ts';
 export { GroupShift2D, RotatedDigits, rotateDigit } from './envs/groups.ts';
 export type { GroupBatch, GroupShiftData, RotatedDigitsOptions } from './envs/groups.ts';
 export { GROUP_METHODS, GroupShiftLearner } from './meta/arm.ts';
+export { GROUP_ENVS, GROUP_RUN_OPTIONS, groupRunConfig, makeGroupRun } from './meta/group-run.ts';
+export type { GroupEnv, GroupRunConfig } from './meta/group-run.ts';
 export type { GroupAccuracy, GroupMethod, GroupShiftOptions } from './meta/arm.ts';
 export { RL_ALGOS, RL_RUN_OPTIONS, makeRLFamily, makeRLPolicy, makeRLSampler, rlConfigJson, rlHeldOutTasks, rlRunConfig, rlRunConfigFromJson } from './rl/run-config.ts';
 export type { RLAlgo, RLRunConfig } from './rl/run-config.ts';

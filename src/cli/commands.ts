@@ -16,6 +16,8 @@ import { RL_RUN_OPTIONS, rlRunConfig, type RLRunConfig } from '../rl/run-config.
 import { optionsHelp } from '../options.ts';
 import { ArgumentError } from '../errors.ts';
 import { evalRL, loadRLRun, readRLRunConfig, rlEvalTable, trainRL } from './rl-run.ts';
+import { GROUP_ENVS, GROUP_RUN_OPTIONS, groupRunConfig, type GroupRunConfig } from '../meta/group-run.ts';
+import { groupTable, loadGroupRun, trainGroups } from './group-run.ts';
 
 export interface Command {
   summary: string;
@@ -27,7 +29,7 @@ export interface Command {
 // Read when the command runs, not when this module loads: an environment or a learner
 // registered in between brings its options along.
 const trainFlags = (): Command['options'] => ({
-  ...Object.fromEntries([...allTrainingOptions(), ...RL_RUN_OPTIONS].map((o) => [o.flag, { type: o.kind === 'flag' ? 'boolean' : 'string' }])),
+  ...Object.fromEntries([...allTrainingOptions(), ...RL_RUN_OPTIONS, ...GROUP_RUN_OPTIONS].map((o) => [o.flag, { type: o.kind === 'flag' ? 'boolean' : 'string' }])),
   out: { type: 'string' }, 'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' }, json: { type: 'boolean' }, quiet: { type: 'boolean' },
 });
 
@@ -72,16 +74,24 @@ policy, metrics.json, learning-curve.svg, paths.svg for the point robots):
 ${optionsHelp(RL_RUN_OPTIONS)}
 
 RL environments (--env NAME):
-${rlEnvironmentNames().map((n) => `  ${n.padEnd(18)}${rlEnvironment(n).summary}`).join('\n')}`;
+${rlEnvironmentNames().map((n) => `  ${n.padEnd(18)}${rlEnvironment(n).summary}`).join('\n')}
+
+group-shift runs (--env rotated-digits|group-shift-2d; config.json, model.safetensors,
+metrics.json with every group's accuracy, groups.svg):
+${optionsHelp(GROUP_RUN_OPTIONS)}`;
   },
   get options() {
     return trainFlags();
   },
   run(v) {
     if (typeof v.env === 'string' && rlEnvironmentNames().includes(v.env)) return trainRLCommand(v);
-    if (v.resume && typeof v.out === 'string' && isRLRun(v.out)) return trainRLCommand(v);
-    const rlOnly = RL_RUN_OPTIONS.filter((o) => v[o.flag] !== undefined && !allTrainingOptions().some((t) => t.flag === o.flag)).map((o) => `--${o.flag}`);
+    if (typeof v.env === 'string' && (GROUP_ENVS as readonly string[]).includes(v.env)) return trainGroupsCommand(v);
+    if (v.resume && typeof v.out === 'string' && runKind(v.out) === 'rl') return trainRLCommand(v);
+    const supervised = (f: string) => allTrainingOptions().some((t) => t.flag === f);
+    const rlOnly = RL_RUN_OPTIONS.filter((o) => v[o.flag] !== undefined && !supervised(o.flag)).map((o) => `--${o.flag}`);
     if (rlOnly.length) throw new UsageError(`${rlOnly.join(', ')} is an option of meta-RL runs (--env ${rlEnvironmentNames().join('|')}), not of --env ${String(v.env ?? 'sinusoid')}`);
+    const groupOnly = GROUP_RUN_OPTIONS.filter((o) => v[o.flag] !== undefined && !supervised(o.flag) && !RL_RUN_OPTIONS.some((r) => r.flag === o.flag)).map((o) => `--${o.flag}`);
+    if (groupOnly.length) throw new UsageError(`${groupOnly.join(', ')} is an option of group-shift runs (--env ${GROUP_ENVS.join('|')}), not of --env ${String(v.env ?? 'sinusoid')}`);
     const resume = Boolean(v.resume);
     if (resume) {
       const given = allTrainingOptions().filter((o) => v[o.flag] !== undefined).map((o) => `--${o.flag}`);
@@ -126,6 +136,27 @@ function trainRLCommand(v: Values): void {
   const release = lockRunFolder(out);
   try {
     trainRL(c, out, { quiet: Boolean(quiet), json: Boolean(json), checkpointEvery, resume: Boolean(resume) });
+  } finally {
+    release();
+  }
+}
+
+/** `train` with a group-shift family: ERM, upweighting, group DRO or an ARM method. */
+function trainGroupsCommand(v: Values): void {
+  for (const flag of ['resume', 'checkpoint-every']) if (v[flag] !== undefined) throw new UsageError(`--${flag} is not supported for group-shift runs (--env ${String(v.env)}); they take minutes`);
+  const { out: out0, json, quiet, ...rest } = v;
+  let c: GroupRunConfig;
+  try {
+    c = groupRunConfig(rest);
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new UsageError(e.message.replace(/^groupRunConfig: /, ''));
+    throw e;
+  }
+  const out = typeof out0 === 'string' ? out0 : `runs/${c.algo}-${c.env}-${c.seed}`;
+  ensureWritableDir(out);
+  const release = lockRunFolder(out);
+  try {
+    trainGroups(c, out, { quiet: Boolean(quiet), json: Boolean(json) });
   } finally {
     release();
   }
@@ -185,7 +216,9 @@ export const evalCommand: Command = {
   },
   run(v) {
     if (typeof v.run !== 'string') throw new UsageError('--run DIR is required (a folder written by metagrad train)');
-    if (isRLRun(v.run)) return evalRLCommand(v, v.run);
+    const kind = runKind(v.run);
+    if (kind === 'rl') return evalRLCommand(v, v.run);
+    if (kind === 'group') return evalGroupsCommand(v, v.run);
     if (v.episodes !== undefined) throw new UsageError('--episodes is an option of meta-RL runs; this run is supervised (use --shots)');
     const o = {
       tasks: intOption(v, 'tasks', 600, 1, 1_000_000),
@@ -211,10 +244,20 @@ export const evalCommand: Command = {
   },
 };
 
-/** Whether the folder's config.json is a meta-RL run's (its format field). */
-function isRLRun(dir: string): boolean {
+/** What kind of run the folder's config.json describes (its format field). */
+function runKind(dir: string): 'rl' | 'group' | 'meta' {
   const raw = readJson<{ format?: unknown }>(join(dir, 'config.json'), 'run config (config.json)');
-  return raw !== null && typeof raw === 'object' && raw.format === 'metagrad-rl-run/1';
+  const format = raw !== null && typeof raw === 'object' ? raw.format : undefined;
+  return format === 'metagrad-rl-run/1' ? 'rl' : format === 'metagrad-group-run/1' ? 'group' : 'meta';
+}
+
+function evalGroupsCommand(v: Values, dir: string): void {
+  const extra = ['tasks', 'shots', 'steps', 'episodes', 'alpha', 'seed'].filter((k) => v[k] !== undefined);
+  if (extra.length) throw new UsageError(`--${extra[0]} is not an option of group-shift runs: eval tests every group's held-out batches`);
+  const { config, data, learner } = loadGroupRun(dir);
+  const acc = learner.evaluate(config.batchSize);
+  if (v.json) console.log(JSON.stringify({ run: dir, algo: config.algo, env: config.env, groups: data.groupNames, perGroup: acc.perGroup, worst: acc.worst, average: acc.average }));
+  else console.log(`${config.algo} on ${config.env}, test batches of ${config.batchSize} from one group\n${groupTable(config.algo, data, acc)}`);
 }
 
 function evalRLCommand(v: Values, dir: string): void {
