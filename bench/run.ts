@@ -1,4 +1,4 @@
-// npm run bench [-- --suite peak|gemm|crossover|conv|maml|samplers|metarl|overhead|all] [--quick] [--json] [--vs tfjs|torch] [--no-relaxed]
+// npm run bench [-- --suite peak|gemm|crossover|conv|maml|convmaml|samplers|metarl|overhead|all] [--quick] [--json] [--vs tfjs|torch] [--no-relaxed]
 // tinybench suites; every figure is a median with its spread (median absolute deviation, as a
 // percentage), measured side by side in one run. Writes bench/results/latest.json.
 import { threadsWasm } from '../src/kernels/threads-wasm.ts';
@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import {
   Adam, MAML, MLP, Reptile, Rng, Sinusoid, add, backendKernels, matmul, transpose, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor, tidy,
-  parallelTasks, type ParallelLearner, type TaskData, type Tensor,
+  parallelTasks, type ParallelLearner, type TaskData, type Tensor, Activation, BatchNorm2d, Conv2d, Flatten, Linear, Sequential,
 } from '../src/index.ts';
 import { makeFamily, makeLearner, makeSampler, metaTrain, runConfig } from '../src/index.ts';
 import { CheetahLite, GaussianPolicy, PointNav2D, VectorEnv, collectEpisodes, metaTrainRL, type RLStepSeconds } from '../src/index.ts';
@@ -34,7 +34,7 @@ const { values } = parseArgs({
     vs: { type: 'string' },
   },
 });
-const SUITES = ['peak', 'gemm', 'threads', 'crossover', 'conv', 'maml', 'samplers', 'metarl', 'overhead', 'memory'];
+const SUITES = ['peak', 'gemm', 'threads', 'crossover', 'conv', 'maml', 'convmaml', 'samplers', 'metarl', 'overhead', 'memory'];
 const suites = values.suite === 'all' ? SUITES : [values.suite!];
 for (const s of suites) {
   if (!SUITES.includes(s)) {
@@ -181,6 +181,32 @@ if (suites.includes('conv')) {
     cases.push({ name: `conv2d backward (input + filter) ${shape}`, fn: () => tidy(() => void grad(y, [x, w], { gradOutput: g, retainGraph: true })), work: 2 * flops });
   }
   await measure('conv', 'GFLOP/s', cases);
+}
+
+if (suites.includes('convmaml')) {
+  // Finn et al.'s Omniglot net: four blocks of a 3x3 convolution with 64 filters and stride 2,
+  // batch norm by the batch, ReLU (28 -> 14 -> 7 -> 4 -> 2), and a linear 5-way head; 5-way
+  // 1-shot with 5 query images a task (Finn's code queries K per class too), one inner step at
+  // 0.4. Random pixels: only the learner is timed. The forward pass alone and the first-order
+  // step beside the second-order one say where the time goes.
+  const convNet = () => {
+    const r = new Rng(0);
+    const block = (cin: number) => [new Conv2d(cin, 64, 3, { stride: 2, padding: 1, rng: r }), new BatchNorm2d(64, { stats: 'batch' }), new Activation('relu')];
+    return new Sequential(...block(1), ...block(64), ...block(64), ...block(64), new Flatten(), new Linear(256, 5, { rng: r }));
+  };
+  const episode = () => ({ x: randn([5, 1, 28, 28], { rng }).detach(), y: tensor([0, 1, 2, 3, 4]) });
+  const cases = [];
+  for (const T of values.quick ? [4] : [4, 32]) {
+    const tasks: TaskData[] = Array.from({ length: T }, () => ({ support: episode(), query: episode() }));
+    for (const firstOrder of [false, true]) {
+      const learner = new MAML(convNet(), { innerLr: 0.4, firstOrder, loss: 'crossEntropy' });
+      const opt = new Adam(learner.metaParameters(), { lr: 1e-3 });
+      cases.push({ name: `MAML conv 4x64, 5-way 1-shot, ${firstOrder ? 'first' : 'second'} order, meta-batch ${T}`, fn: () => tidy(() => opt.step(learner.metaGradient(tasks).grads)), work: 1 });
+    }
+    const net = convNet();
+    cases.push({ name: `conv 4x64 forward of a meta-batch's ${2 * T} batches of 5 (no tape)`, fn: () => tidy(() => noGrad(() => tasks.forEach((t) => { net.call(t.support.x); net.call(t.query.x); }))), work: 1 });
+  }
+  await measure('convmaml', 'meta-steps/s', cases);
 }
 
 if (suites.includes('maml')) {

@@ -2,7 +2,7 @@
 // line accepts, each with its command-line flag, its key in a config file, its type, range,
 // default and help line. One declaration serves the parser of the command line, the reader of
 // config files and the help text, so a default or a range is written once.
-import { ArgumentError, describe } from './errors.ts';
+import { ArgumentError, CheckpointError, describe } from './errors.ts';
 
 export type OptionValues = Record<string, unknown>;
 
@@ -137,4 +137,28 @@ export class Registry<E extends Entry> {
   list(): E[] {
     return [...this.all().values()];
   }
+}
+
+/**
+ * A run's config.json (parsed JSON) of `format`, its fields read by `build` under the command
+ * line's rules: anything else is a CheckpointError naming the file (`path`) and the field.
+ * `optional` fields may be absent; `what(config)` says what kind of run an unknown field is not of.
+ */
+export function checkedJsonConfig<C extends object>(raw: unknown, path: string, format: string, build: (get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string) => C,
+  optional: readonly string[], what: (c: C) => string): C {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckpointError(`${path}: expected a JSON object, got ${JSON.stringify(raw)}`);
+  const r = raw as Record<string, unknown>;
+  if (r.format !== format) throw new CheckpointError(`${path}: unknown format '${String(r.format)}' (expected ${format})`);
+  let c: C;
+  try {
+    c = build((o) => r[o.field], (o) => o.field);
+  } catch (e) {
+    throw new CheckpointError(`${path}: ${(e as Error).message}`);
+  }
+  const skip = new Set(optional);
+  const missing = Object.keys(c).filter((k) => r[k] === undefined && !skip.has(k));
+  if (missing.length) throw new CheckpointError(`${path}: the field '${missing[0]}' is missing`);
+  const unknown = Object.keys(r).filter((k) => !(k in c) && !skip.has(k));
+  if (unknown.length) throw new CheckpointError(`${path}: unknown field '${unknown[0]}' for ${what(c)}`);
+  return c;
 }

@@ -117,8 +117,58 @@ def maml():
     emit("maml", "MAML sinusoid, second order, batched, 5 inner steps", "meta-steps/s", lambda: step_batched(True, 5), 1)
 
 
+def convmaml():
+    """Finn et al.'s Omniglot net as bench/run.ts builds it: four blocks of 3x3 conv (64 filters,
+    stride 2, padding 1), batch norm by the batch, ReLU; a linear 5-way head on 256 features.
+    5-way 1-shot, 5 query images a task, one inner step at 0.4, tasks looped (as metagrad runs a
+    conv meta-batch), Adam."""
+    F = torch.nn.functional
+    gen = torch.Generator().manual_seed(0)
+
+    def init(shape, fan_in):
+        bound = 1 / math.sqrt(fan_in)
+        return ((torch.rand(*shape, generator=gen) * 2 - 1) * bound).requires_grad_()
+
+    params = []
+    for cin in [1, 64, 64, 64]:
+        params += [init((64, cin, 3, 3), cin * 9), init((64,), cin * 9), torch.ones(64, requires_grad=True), torch.zeros(64, requires_grad=True)]
+    params += [init((5, 256), 256), init((5,), 256)]
+
+    def forward(ps, x):
+        h = x
+        for k in range(4):
+            w, b, g, beta = ps[4 * k: 4 * k + 4]
+            h = F.relu(F.batch_norm(F.conv2d(h, w, b, stride=2, padding=1), None, None, g, beta, training=True))
+        return F.linear(h.flatten(1), ps[16], ps[17])
+
+    labels = torch.arange(5)
+    for T in ([4] if QUICK else [4, 32]):
+        tasks = [(torch.randn(5, 1, 28, 28, generator=gen), torch.randn(5, 1, 28, 28, generator=gen)) for _ in range(T)]
+        opt = torch.optim.Adam(params, lr=1e-3)
+
+        def step(create_graph):
+            total = 0
+            for xs, xq in tasks:
+                grads = torch.autograd.grad(F.cross_entropy(forward(params, xs), labels), params, create_graph=create_graph)
+                adapted = [p - 0.4 * g for p, g in zip(params, grads)]
+                total = total + F.cross_entropy(forward(adapted, xq), labels)
+            opt.zero_grad()
+            (total / T).backward()
+            opt.step()
+
+        def forward_only():
+            with torch.no_grad():
+                for xs, xq in tasks:
+                    forward(params, xs)
+                    forward(params, xq)
+
+        emit("convmaml", f"MAML conv 4x64, 5-way 1-shot, second order, meta-batch {T}", "meta-steps/s", lambda: step(True), 1)
+        emit("convmaml", f"MAML conv 4x64, 5-way 1-shot, first order, meta-batch {T}", "meta-steps/s", lambda: step(False), 1)
+        emit("convmaml", f"conv 4x64 forward of a meta-batch's {2 * T} batches of 5 (no tape)", "meta-steps/s", forward_only, 1)
+
+
 suites = [a.split("=", 1)[1] for a in sys.argv if a.startswith("--suites=")]
 wanted = suites[0].split(",") if suites else ["gemm", "conv", "maml"]
-for name, fn in [("gemm", gemm), ("conv", conv), ("maml", maml)]:
+for name, fn in [("gemm", gemm), ("conv", conv), ("maml", maml), ("convmaml", convmaml)]:
     if name in wanted:
         fn()

@@ -43,6 +43,17 @@ function runMetrics(metaSteps: number, r: TrainResult, ev: ReturnType<typeof eva
   };
 }
 
+/** Runs fn with the folder writable and locked (one writer at a time), the lock released after. */
+function inRunFolder(out: string, fn: () => void): void {
+  ensureWritableDir(out);
+  const release = lockRunFolder(out);
+  try {
+    fn();
+  } finally {
+    release();
+  }
+}
+
 /** Exit code of a run that stopped at a non-finite loss (2 is for bad input). */
 export const EXIT_DIVERGED = 3;
 
@@ -102,15 +113,11 @@ ${optionsHelp(GROUP_RUN_OPTIONS)}`;
     const out0 = typeof v.out === 'string' ? v.out : null;
     const c = resume ? readRunConfig(out0!) : trainConfig(v);
     const out = out0 ?? `runs/${c.algo}-${c.env}-${c.seed}`;
-    ensureWritableDir(out);
-    const release = lockRunFolder(out);
-    try {
+    inRunFolder(out, () => {
       if (!resume) beginRun(out, c);
       const r = train(c, { quiet: Boolean(v.quiet) || Boolean(v.json), dir: out, checkpointEvery, resume });
       finishRun(out, c, r, Boolean(v.json));
-    } finally {
-      release();
-    }
+    });
   },
 };
 
@@ -132,13 +139,7 @@ function trainRLCommand(v: Values): void {
     }
   }
   const out = typeof out0 === 'string' ? out0 : `runs/${c.algo}-${c.env}-${c.seed}`;
-  ensureWritableDir(out);
-  const release = lockRunFolder(out);
-  try {
-    trainRL(c, out, { quiet: Boolean(quiet), json: Boolean(json), checkpointEvery, resume: Boolean(resume) });
-  } finally {
-    release();
-  }
+  inRunFolder(out, () => trainRL(c, out, { quiet: Boolean(quiet), json: Boolean(json), checkpointEvery, resume: Boolean(resume) }));
 }
 
 /** `train` with a group-shift family: ERM, upweighting, group DRO or an ARM method. */
@@ -153,13 +154,7 @@ function trainGroupsCommand(v: Values): void {
     throw e;
   }
   const out = typeof out0 === 'string' ? out0 : `runs/${c.algo}-${c.env}-${c.seed}`;
-  ensureWritableDir(out);
-  const release = lockRunFolder(out);
-  try {
-    trainGroups(c, out, { quiet: Boolean(quiet), json: Boolean(json) });
-  } finally {
-    release();
-  }
+  inRunFolder(out, () => trainGroups(c, out, { quiet: Boolean(quiet), json: Boolean(json) }));
 }
 
 /** Writes the model, metrics and plots of a finished (or diverged) run and prints its summary. */
@@ -298,13 +293,7 @@ export const demoCommand: Command = {
     const metaSteps = intOption(v, 'meta-steps', 16000, 1, 10_000_000);
     const tasks = intOption(v, 'tasks', 600, 1, 1_000_000);
     const out = typeof v.out === 'string' ? v.out : 'runs/demo';
-    ensureWritableDir(out);
-    const release = lockRunFolder(out);
-    try {
-      demo(v, out, metaSteps, tasks);
-    } finally {
-      release();
-    }
+    inRunFolder(out, () => demo(v, out, metaSteps, tasks));
   },
 };
 

@@ -3,8 +3,8 @@
 // erm|uw|dro|arm-cml|arm-bn|arm-ll`, its options declared once for the command line, config.json
 // and the help. The rotated digits come from the Node side (the core reads no files), so the
 // family is built from images handed in.
-import { ArgumentError, CheckpointError, describe, expectOptions } from '../errors.ts';
-import { parseOptions, type OptionSpec } from '../options.ts';
+import { ArgumentError, describe, expectOptions } from '../errors.ts';
+import { checkedJsonConfig, parseOptions, type OptionSpec } from '../options.ts';
 import type { DigitImages } from '../envs/digits.ts';
 import { GroupShift2D, RotatedDigits, type GroupShiftData } from '../envs/groups.ts';
 import { GROUP_METHODS, GroupShiftLearner, type GroupMethod } from './arm.ts';
@@ -56,20 +56,7 @@ export function groupRunConfig(values: Record<string, unknown> = {}): GroupRunCo
 
 /** A group-shift run's config.json held to the command line's rules; errors name the file and the field. */
 export function checkedGroupRunConfig(raw: unknown, path: string): GroupRunConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckpointError(`${path}: expected a JSON object, got ${JSON.stringify(raw)}`);
-  const r = raw as Record<string, unknown>;
-  if (r.format !== 'metagrad-group-run/1') throw new CheckpointError(`${path}: unknown format '${String(r.format)}' (expected metagrad-group-run/1)`);
-  let c: GroupRunConfig;
-  try {
-    c = build((o) => r[o.field], (o) => o.field);
-  } catch (e) {
-    throw new CheckpointError(`${path}: ${(e as Error).message}`);
-  }
-  const missing = Object.keys(c).filter((k) => r[k] === undefined && k !== 'reproducible');
-  if (missing.length) throw new CheckpointError(`${path}: the field '${missing[0]}' is missing`);
-  const unknown = Object.keys(r).filter((k) => !(k in c) && k !== 'reproducible');
-  if (unknown.length) throw new CheckpointError(`${path}: unknown field '${unknown[0]}' for a group-shift run`);
-  return c;
+  return checkedJsonConfig(raw, path, 'metagrad-group-run/1', build, ['reproducible'], () => 'a group-shift run');
 }
 
 /**

@@ -8,7 +8,7 @@ import { ArgumentError, CheckpointError, describe, expectOptions } from '../erro
 import { environment, environmentNames } from '../envs/registry.ts';
 import type { TaskFamily } from '../envs/task.ts';
 import { MLP, type ActivationName } from '../nn/layers.ts';
-import { parseOptions, type OptionSpec, type OptionValues } from '../options.ts';
+import { checkedJsonConfig, parseOptions, type OptionSpec, type OptionValues } from '../options.ts';
 import { Rng } from '../rng.ts';
 import type { Learner } from './learner.ts';
 import { learnerEntry, learnerNames } from './registry.ts';
@@ -160,22 +160,9 @@ export function runConfigFromJson(raw: unknown, path: string): RunConfig {
 
 /** runConfigFromJson's work, its errors naming only the file (what the command line prints). */
 export function checkedRunConfig(raw: unknown, path: string): RunConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckpointError(`${path}: expected a JSON object, got ${JSON.stringify(raw)}`);
-  const r = raw as Record<string, unknown>;
-  if (r.format !== 'metagrad-run/1') throw new CheckpointError(`${path}: unknown format '${String(r.format)}' (expected metagrad-run/1)`);
-  if (r.activation !== undefined && r.activation !== 'relu') throw new CheckpointError(`${path}: activation must be relu, got ${JSON.stringify(r.activation)}`);
-  let c: RunConfig;
-  try {
-    c = build((o) => r[o.field], (o) => o.field);
-  } catch (e) {
-    throw new CheckpointError(`${path}: ${(e as Error).message}`);
-  }
-  const optional = new Set(['workers', 'reproducible', 'sampler']);
-  const missing = Object.keys(c).filter((k) => r[k] === undefined && !optional.has(k));
-  if (missing.length) throw new CheckpointError(`${path}: the field '${missing[0]}' is missing`);
-  const unknown = Object.keys(r).filter((k) => !(k in c) && !optional.has(k));
-  if (unknown.length) throw new CheckpointError(`${path}: unknown field '${unknown[0]}' for --algo ${c.algo}, --env ${c.env} and --sampler ${c.sampler ?? 'uniform'}`);
-  return c;
+  const activation = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).activation : undefined;
+  if (activation !== undefined && activation !== 'relu' && (raw as Record<string, unknown>).format === 'metagrad-run/1') throw new CheckpointError(`${path}: activation must be relu, got ${JSON.stringify(activation)}`);
+  return checkedJsonConfig(raw, path, 'metagrad-run/1', build, ['workers', 'reproducible', 'sampler'], (c) => `--algo ${c.algo}, --env ${c.env} and --sampler ${c.sampler ?? 'uniform'}`);
 }
 
 /**

@@ -6,7 +6,7 @@ import { ArgumentError, CheckpointError, describe, expectOptions } from '../erro
 import { rlEnvironment, rlEnvironmentNames } from '../envs/rl/registry.ts';
 import { withTaskInObservation } from '../envs/rl/oracle.ts';
 import type { EnvFamily } from '../envs/rl/env.ts';
-import { parseOptions, type OptionSpec } from '../options.ts';
+import { checkedJsonConfig, parseOptions, type OptionSpec } from '../options.ts';
 import { Rng } from '../rng.ts';
 import { CategoricalPolicy, GaussianPolicy, type Policy } from './policy.ts';
 import { rlTaskFamily } from './task-view.ts';
@@ -96,21 +96,7 @@ export function rlRunConfigFromJson(raw: unknown, path: string): RLRunConfig {
 
 /** rlRunConfigFromJson's work, its errors naming only the file (what the command line prints). */
 export function checkedRLRunConfig(raw: unknown, path: string): RLRunConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new CheckpointError(`${path}: expected a JSON object, got ${JSON.stringify(raw)}`);
-  const r = raw as Record<string, unknown>;
-  if (r.format !== 'metagrad-rl-run/1') throw new CheckpointError(`${path}: unknown format '${String(r.format)}' (expected metagrad-rl-run/1)`);
-  let c: RLRunConfig;
-  try {
-    c = build((o) => r[o.field], (o) => o.field);
-  } catch (e) {
-    throw new CheckpointError(`${path}: ${(e as Error).message}`);
-  }
-  const optional = new Set(['reproducible', 'sampler']);
-  const missing = Object.keys(c).filter((k) => r[k] === undefined && !optional.has(k));
-  if (missing.length) throw new CheckpointError(`${path}: the field '${missing[0]}' is missing`);
-  const unknown = Object.keys(r).filter((k) => !(k in c) && !optional.has(k));
-  if (unknown.length) throw new CheckpointError(`${path}: unknown field '${unknown[0]}' for a meta-RL run`);
-  return c;
+  return checkedJsonConfig(raw, path, 'metagrad-rl-run/1', build, ['reproducible', 'sampler'], () => 'a meta-RL run');
 }
 
 function checkConfig(op: string, c: unknown): asserts c is RLRunConfig {
