@@ -70,6 +70,7 @@ test('train: the oracle sees the task; a cheetah run draws its x over an episode
   assert.is(map.status, 0, map.stderr);
   const m = loadRLRun(join(dir, 'map'));
   assert.equal([m.config.sampler, m.config.cvarAlpha], ['cvar', 0.5]);
+  assert.ok(readFileSync(join(dir, 'map', 'paths.svg'), 'utf8').includes('a path over the map'), 'the map run draws its paths over the map');
   assert.is(m.policy.constructor.name, 'CategoricalPolicy');
   const metrics = JSON.parse(readFileSync(join(dir, 'map', 'metrics.json'), 'utf8'));
   assert.equal(metrics.curve.before, metrics.curve.after);

@@ -14,6 +14,7 @@ import { Rng } from '../rng.ts';
 import { linePlot } from '../plot.ts';
 import type { EnvFamily } from '../envs/rl/env.ts';
 import { VectorEnv } from '../envs/rl/env.ts';
+import { khazadDumCell } from '../envs/rl/khazad-dum.ts';
 import { collectEpisodes } from '../rl/rollout.ts';
 import { adaptPolicy } from '../rl/maml-trpo.ts';
 import { baselineAdvantages, evaluateRL, metaTrainRL, type RLEvalResult } from '../rl/meta-rl.ts';
@@ -168,14 +169,27 @@ function rlCurvePlot(c: RLRunConfig, curve: { before: number[]; after: number[] 
     { title: `${c.algo} on ${c.env}: mean return of the meta-batch`, xLabel: 'meta-step', yLabel: 'return' });
 }
 
+/** Khazad-Dum's walls and abyss cells as outline segments [x0, y0, x1, y1] (cell (x, y) spans x ± 0.5, y ± 0.5). */
+function khazadDumOutline(): number[][] {
+  const segments: number[][] = [[0.5, 0.5, 9.5, 0.5], [9.5, 0.5, 9.5, 7.5], [9.5, 7.5, 0.5, 7.5], [0.5, 7.5, 0.5, 0.5]];
+  for (let x = 1; x <= 9; x++) {
+    for (let y = 1; y <= 7; y++) {
+      if (khazadDumCell(x, y) !== -1) continue;
+      segments.push([x - 0.5, y - 0.5, x + 0.5, y - 0.5], [x + 0.5, y - 0.5, x + 0.5, y + 0.5], [x + 0.5, y + 0.5, x - 0.5, y + 0.5], [x - 0.5, y + 0.5, x - 0.5, y - 0.5]);
+    }
+  }
+  return segments;
+}
+
 /**
  * What one held-out task's first episode looks like before adapting and after one and two
- * steps: the point robots' paths (paths.svg), the cheetah's x position over time (xpos.svg,
+ * steps: the point robots' and the Khazad-Dum map's paths (paths.svg), the cheetah's x position over time (xpos.svg,
  * replayed from the episode's actions on a copy reset the same way); null for the others.
  */
 function adaptationPlot(c: RLRunConfig, policy: Policy, family: EnvFamily): { file: string; svg: string } | null {
   const robot = c.env === 'pointnav' || c.env === 'reach2d';
-  if (!robot && !c.env.startsWith('cheetah-')) return null;
+  const map = c.env === 'khazaddum';
+  if (!robot && !map && !c.env.startsWith('cheetah-')) return null;
   const task = rlHeldOutTasks(c, 1, c.seed)[0];
   const env = new VectorEnv(family, 4);
   env.setTasks(new Array(4).fill(task));
@@ -186,10 +200,12 @@ function adaptationPlot(c: RLRunConfig, policy: Policy, family: EnvFamily): { fi
     const seed = 900 + 10 * s;
     const ep = collectEpisodes(env, policy, rng, { seed, params });
     const xs: number[] = [], ys: number[] = [];
-    if (robot) {
+    if (robot || map) {
+      // the map's observations are (x/10, y/8): back to cells
+      const [sx, sy] = map ? [10, 8] : [1, 1];
       for (let t = 0; t < ep.t && ep.mask[t]; t++) {
-        xs.push(ep.obs[t * ep.obsSize]);
-        ys.push(ep.obs[t * ep.obsSize + 1]);
+        xs.push(sx * ep.obs[t * ep.obsSize]);
+        ys.push(sy * ep.obs[t * ep.obsSize + 1]);
       }
     } else {
       const replay = family.make();
@@ -206,6 +222,10 @@ function adaptationPlot(c: RLRunConfig, policy: Policy, family: EnvFamily): { fi
   if (robot) {
     series.push({ label: 'goal', xs: [task[0]], ys: [task[1]], points: true });
     return { file: 'paths.svg', svg: linePlot(series, { title: `${c.algo} on ${c.env}: a path to a held-out goal (first episode)`, xLabel: 'x', yLabel: 'y' }) };
+  }
+  if (map) {
+    series.push({ label: 'goal', xs: [2], ys: [7], points: true });
+    return { file: 'paths.svg', svg: linePlot(series, { title: `${c.algo} on khazaddum (noise σ ${task[0].toFixed(3)}): a path over the map (first episode; the abyss outlined)`, xLabel: 'x', yLabel: 'y', background: khazadDumOutline() }) };
   }
   const what = family.idNames.map((n, j) => `${n} ${task[j].toFixed(2)}`).join(', ');
   return { file: 'xpos.svg', svg: linePlot(series, { title: `${c.algo} on ${c.env} (${what}): the torso's x over the first episode`, xLabel: 'seconds', yLabel: 'x (m)' }) };
