@@ -73,4 +73,26 @@ test('mamlTrpoStep: a task weighed 0 counts as a task whose advantages are 0; we
   assertThrowsTyped(() => mamlTrpoStep(make(), [a, b], { taskWeights: [1] }), ArgumentError, 'mamlTrpoStep', 'taskWeights must be 2 finite numbers');
 });
 
+test('mamlTrpoStep with fisherSubsample: the Fisher products on a share of the episodes, the whole KL still bounded', () => {
+  const make = () => new GaussianPolicy(2, 2, { hidden: [8], dtype: 'float64', rng: new Rng(5) });
+  const p0 = make();
+  const tasks = [[0.3, 0.2], [-0.2, -0.4]].map((goal, k) => {
+    const env = new VectorEnv(new PointNav2D(), 6);
+    env.setTasks(new Array(6).fill(goal));
+    const train = collectEpisodes(env, p0, new Rng(k), { seed: k });
+    const valid = collectEpisodes(env, p0, new Rng(k + 9), { seed: k + 20 });
+    return { train, trainAdvantages: baselineAdvantages(train), valid, validAdvantages: baselineAdvantages(valid) };
+  });
+  const step = (fisherSubsample?: number) => {
+    const p = make();
+    const r = mamlTrpoStep(p, tasks, { innerLr: 0.1, maxKL: 0.01, ...(fisherSubsample ? { fisherSubsample } : {}) });
+    return { r, params: p.parameters().flatMap((t) => Array.from(t.data)) };
+  };
+  assert.equal(step(1).params, step().params, 'a subsample of 1 is the whole batch');
+  const sub = step(3);
+  assert.ok(sub.r.accepted && sub.r.kl <= 0.01 && sub.r.lossAfter < sub.r.lossBefore, `KL ${sub.r.kl}, surrogate ${sub.r.lossBefore} -> ${sub.r.lossAfter}`);
+  assert.ok(Math.max(...sub.params.map((v, i) => Math.abs(v - step().params[i]))) > 1e-6, 'another Fisher, another step');
+  assertThrowsTyped(() => mamlTrpoStep(make(), tasks, { fisherSubsample: 0 }), ArgumentError, 'mamlTrpoStep', 'fisherSubsample');
+});
+
 test.run();

@@ -11,7 +11,7 @@ import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { ParamMap } from '../nn/module.ts';
 import type { Policy } from './policy.ts';
-import { episodeRows, expectEpisodes, policyGradientLoss, type Episodes } from './rollout.ts';
+import { episodeRows, expectEpisodes, policyGradientLoss, sliceEpisodes, type Episodes } from './rollout.ts';
 import { policyKL, ratioSurrogate, trustRegionStep, type TRPOOptions, type TRPOStep } from './trpo.ts';
 
 export interface MetaRLTask {
@@ -32,6 +32,12 @@ export interface MAMLTRPOOptions extends TRPOOptions {
    * (CVaR-ML's 1/k on the k worst tasks). The KL of the trust region stays the tasks' mean.
    */
   taskWeights?: readonly number[];
+  /**
+   * The Fisher-vector products of the conjugate gradient use the KL on the first 1/k of each
+   * task's post-adaptation episodes (default 1: all; OpenAI's TRPO uses every 5th step). The
+   * line search still checks the whole KL.
+   */
+  fisherSubsample?: number;
 }
 
 /**
@@ -71,6 +77,7 @@ export function mamlTrpoStep(policy: Policy, tasks: readonly MetaRLTask[], optio
   if (weights !== undefined && (!Array.isArray(weights) || weights.length !== tasks.length || weights.some((w) => typeof w !== 'number' || !Number.isFinite(w)))) {
     throw new ArgumentError(`mamlTrpoStep: taskWeights must be ${tasks.length} finite numbers, one per task, got ${describe(weights)}`);
   }
+  const subsample = expectNumber('mamlTrpoStep', 'fisherSubsample', options.fisherSubsample ?? 1, { integer: true, min: 1 });
   const params = policy.parameters();
   // what collected each task's valid episodes: the adapted policy at the current θ, detached
   const olds = tasks.map((t) => {
@@ -88,10 +95,12 @@ export function mamlTrpoStep(policy: Policy, tasks: readonly MetaRLTask[], optio
     // the mean as it always was (the same numbers as before weights existed), or the weighted sum
     return weights ? terms.map((t, i) => mul(t, weights[i])).reduce((a, b) => addScaled(a, b, 1)) : div(terms.reduce((a, b) => addScaled(a, b, 1)), tasks.length);
   };
-  const kl = () => {
+  const klOn = (episodes: readonly Episodes[]) => () => {
     const adapted = adaptAll();
-    const terms = tasks.map((t, i) => policyKL(policy, t.valid, olds[i], adapted[i]));
+    const terms = tasks.map((_, i) => policyKL(policy, episodes[i], olds[i], adapted[i]));
     return div(terms.reduce((a, b) => addScaled(a, b, 1)), tasks.length);
   };
-  return trustRegionStep('mamlTrpoStep', params, loss, kl, options);
+  const kl = klOn(tasks.map((t) => t.valid));
+  const fisher = subsample === 1 ? kl : klOn(tasks.map((t) => sliceEpisodes(t.valid, 0, Math.ceil(t.valid.n / subsample))));
+  return trustRegionStep('mamlTrpoStep', params, loss, kl, options, fisher);
 }

@@ -15,7 +15,7 @@ import { LinearBaseline } from './baseline.ts';
 import { adaptPolicy, mamlTrpoStep, type MetaRLTask } from './maml-trpo.ts';
 import type { Policy } from './policy.ts';
 import { discountedReturns, gae, normalizeAdvantages } from './returns.ts';
-import { collectEpisodes, episodeReturns, expectEpisodes, type Episodes } from './rollout.ts';
+import { collectEpisodes, episodeReturns, expectEpisodes, sliceEpisodes, type Episodes } from './rollout.ts';
 import { trpoStep, type TRPOOptions } from './trpo.ts';
 import { taskWeights } from '../meta/learner.ts';
 import type { TaskSampler } from '../meta/samplers/sampler.ts';
@@ -41,21 +41,6 @@ export function baselineAdvantages(ep: Episodes, options: AdvantageOptions = {})
   const baseline = new LinearBaseline(ep.obsSize);
   baseline.fit(ep.obs, discountedReturns(ep.rewards, ep.mask, ep.n, ep.t, gamma), ep.mask, ep.n, ep.t);
   return normalizeAdvantages(gae(ep.rewards, baseline.predict(ep.obs, ep.mask, ep.n, ep.t), ep.mask, ep.n, ep.t, gamma, lambda), ep.mask);
-}
-
-/**
- * Episodes from..to-1 of a batch, as their own record (a task's share of a vectorised batch).
- * @example sliceEpisodes(collectEpisodes(new VectorEnv(new PointNav2D(), 4), new GaussianPolicy(2, 2), new Rng(0)), 2, 4).n // 2
- */
-export function sliceEpisodes(ep: Episodes, from: number, to: number): Episodes {
-  expectEpisodes('sliceEpisodes', ep);
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > ep.n || from >= to) throw new ArgumentError(`sliceEpisodes: need 0 <= from < to <= ${ep.n}, got ${from}, ${to}`);
-  const { t, obsSize: o, actSize: a } = ep;
-  return {
-    n: to - from, t, obsSize: o, actSize: a,
-    obs: ep.obs.slice(from * t * o, to * t * o), actions: ep.actions.slice(from * t * a, to * t * a),
-    rewards: ep.rewards.slice(from * t, to * t), mask: ep.mask.slice(from * t, to * t),
-  };
 }
 
 /** A copy of a map of parameters off the tape (what collected a batch; a leaf to adapt from). */
@@ -91,6 +76,8 @@ export interface MetaTrainRLOptions extends AdvantageOptions, TRPOOptions {
   sampler?: TaskSampler;
   /** The meta-step to start at (default 0): a resumed run continues with the rng and policy it saved. */
   startStep?: number;
+  /** The Fisher-vector products on the first 1/k of each task's episodes (mamlTrpoStep's; default 1: all). */
+  fisherSubsample?: number;
   /**
    * After each meta-step: mean return before and after adaptation (equal for pretrain), the
    * step's KL and line-search backtracks, and where its time went in seconds: collecting the
@@ -167,7 +154,7 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
     const adapt = lap();
     const losses = tasks.map((t) => -mean(episodeReturns(t.valid)));
     const w = drawn && sampler?.objective ? taskWeights(sampler.objective(drawn), losses) : undefined;
-    const r = mamlTrpoStep(policy, tasks, { ...trpo, innerLr, firstOrder: o.firstOrder, ...(w ? { taskWeights: w } : {}) });
+    const r = mamlTrpoStep(policy, tasks, { ...trpo, innerLr, firstOrder: o.firstOrder, fisherSubsample: o.fisherSubsample, ...(w ? { taskWeights: w } : {}) });
     if (drawn) sampler!.observe?.(drawn, losses, step);
     before.push(mean(episodeReturns(batch)));
     after.push(mean(tasks.flatMap((t) => episodeReturns(t.valid))));

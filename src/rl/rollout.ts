@@ -1,6 +1,7 @@
 // Episodes of a policy in N copies of an environment, stepped together, into flat arrays
 // [N, T, ...] with a mask of the steps that happened; and the policy-gradient surrogate over
-// them, whose gradient is REINFORCE's (Williams 1992) with the given advantages.
+// them, whose gradient is REINFORCE's (Williams 1992) with the given advantages; and a batch
+// cut into its tasks' shares (sliceEpisodes).
 import { ArgumentError, describe } from '../errors.ts';
 import { div, mul, neg } from '../autograd/ops/elementwise.ts';
 import { sum } from '../autograd/ops/reduce.ts';
@@ -121,5 +122,20 @@ export function episodeRows(policy: Policy, ep: Episodes, advantages?: ArrayLike
   return {
     obs: of(ep.obs, [rows, ep.obsSize]), act: of(ep.actions, [rows, ep.actSize]), mask: of(ep.mask, [rows]), count: Math.max(1, count),
     ...(advantages ? { weights: of(Float64Array.from(advantages, (a, i) => a * ep.mask[i]), [rows]) } : {}),
+  };
+}
+
+/**
+ * Episodes from..to-1 of a batch, as their own record (a task's share of a vectorised batch).
+ * @example sliceEpisodes(collectEpisodes(new VectorEnv(new PointNav2D(), 4), new GaussianPolicy(2, 2), new Rng(0)), 2, 4).n // 2
+ */
+export function sliceEpisodes(ep: Episodes, from: number, to: number): Episodes {
+  expectEpisodes('sliceEpisodes', ep);
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0 || to > ep.n || from >= to) throw new ArgumentError(`sliceEpisodes: need 0 <= from < to <= ${ep.n}, got ${from}, ${to}`);
+  const { t, obsSize: o, actSize: a } = ep;
+  return {
+    n: to - from, t, obsSize: o, actSize: a,
+    obs: ep.obs.slice(from * t * o, to * t * o), actions: ep.actions.slice(from * t * a, to * t * a),
+    rewards: ep.rewards.slice(from * t, to * t), mask: ep.mask.slice(from * t, to * t),
   };
 }

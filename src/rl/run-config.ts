@@ -27,6 +27,7 @@ export interface RLRunConfig {
   episodes: number;
   innerLr: number;
   maxKL: number;
+  fisherSubsample: number;
   gamma: number;
   lambda: number;
   hidden: number[];
@@ -46,6 +47,7 @@ export const RL_RUN_OPTIONS: readonly OptionSpec[] = [
   { flag: 'episodes', field: 'episodes', kind: 'int', min: () => 1, max: 10_000, dflt: () => 10, arg: 'N', help: 'episodes per task, before and after adapting (default 10)' },
   { flag: 'inner-lr', field: 'innerLr', kind: 'number', min: () => 0, dflt: () => 0.1, arg: 'X', help: 'the inner policy-gradient step (default 0.1)' },
   { flag: 'max-kl', field: 'maxKL', kind: 'number', min: () => 0, above: true, dflt: () => 0.01, arg: 'X', help: "TRPO's trust region (default 0.01)" },
+  { flag: 'fisher-subsample', field: 'fisherSubsample', kind: 'int', min: () => 1, max: 1000, dflt: () => 1, arg: 'K', help: "the conjugate gradient's Fisher products on 1/K of the episodes (default 1: all)" },
   { flag: 'gamma', field: 'gamma', kind: 'number', min: () => 0, max: 1, dflt: () => 0.99, arg: 'X', help: 'discount (default 0.99)' },
   { flag: 'lambda', field: 'lambda', kind: 'number', min: () => 0, max: 1, dflt: () => 1, arg: 'X', help: "GAE's lambda (default 1)" },
   { flag: 'hidden', field: 'hidden', kind: 'list', min: () => 1, max: 4096, dflt: () => [64, 64], arg: 'A,B', help: "the policy's hidden layers (default 64,64, tanh)" },
@@ -162,6 +164,9 @@ export function makeRLSampler(c: RLRunConfig, family: EnvFamily): TaskSampler {
 }
 
 /** The training options metaTrainRL takes for this run. */
-export function rlTrainOptions(c: RLRunConfig): { mode: 'maml' | 'pretrain'; firstOrder: boolean; metaBatch: number; episodes: number; innerLr: number; maxKL: number; gamma: number; lambda: number } {
-  return { mode: c.algo === 'maml-trpo' || c.algo === 'fomaml-trpo' ? 'maml' : 'pretrain', firstOrder: c.algo === 'fomaml-trpo', metaBatch: c.metaBatch, episodes: c.episodes, innerLr: c.innerLr, maxKL: c.maxKL, gamma: c.gamma, lambda: c.lambda };
+export function rlTrainOptions(c: RLRunConfig): { mode: 'maml' | 'pretrain'; firstOrder: boolean; metaBatch: number; episodes: number; innerLr: number; maxKL: number; fisherSubsample: number; gamma: number; lambda: number } {
+  return {
+    mode: c.algo === 'maml-trpo' || c.algo === 'fomaml-trpo' ? 'maml' : 'pretrain', firstOrder: c.algo === 'fomaml-trpo', metaBatch: c.metaBatch, episodes: c.episodes, innerLr: c.innerLr,
+    maxKL: c.maxKL, fisherSubsample: c.fisherSubsample, gamma: c.gamma, lambda: c.lambda,
+  };
 }

@@ -124,9 +124,11 @@ export function trpoStep(policy: Policy, ep: Episodes, advantages: ArrayLike<num
 /**
  * The TRPO update of `params` for any surrogate loss and KL, both closures that build their
  * value on the tape from the parameters' current values (MAML-TRPO's pass through the inner
- * step). `op` names the caller in errors.
+ * step). `fisherKL` (default: the KL) is what the Fisher-vector products differentiate, a
+ * subsample's KL when cheaper; the line search always checks the whole KL. `op` names the
+ * caller in errors.
  */
-export function trustRegionStep(op: string, params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, options: TRPOOptions = {}): TRPOStep {
+export function trustRegionStep(op: string, params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, options: TRPOOptions = {}, fisherKL: () => Tensor = kl): TRPOStep {
   options = expectOptions(op, options);
   const maxKL = expectNumber(op, 'maxKL', options.maxKL ?? 0.01, { min: 0, above: true });
   const cgIters = expectNumber(op, 'cgIters', options.cgIters ?? 10, { integer: true, min: 1 });
@@ -135,14 +137,15 @@ export function trustRegionStep(op: string, params: readonly Tensor[], loss: () 
   const steps = expectNumber(op, 'lineSearchSteps', options.lineSearchSteps ?? 15, { integer: true, min: 1 });
   // in a tidy: the tape of the surrogate, the KL and every Fisher-vector product lives in WASM
   // memory and is released at the end, instead of being copied out to the JS heap op by op
-  return tidy(() => searchStep(params, loss, kl, { maxKL, cgIters, damping, ratio, steps }));
+  return tidy(() => searchStep(params, loss, kl, fisherKL, { maxKL, cgIters, damping, ratio, steps }));
 }
 
-function searchStep(params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, o: { maxKL: number; cgIters: number; damping: number; ratio: number; steps: number }): TRPOStep {
+// fisherKL gives the Fisher-vector products (a subsample's KL, cheaper); kl checks the bound
+function searchStep(params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, fisherKL: () => Tensor, o: { maxKL: number; cgIters: number; damping: number; ratio: number; steps: number }): TRPOStep {
   const { maxKL, cgIters, damping, ratio, steps } = o;
   const before = loss();
   const g = flatten(grad(before, params));
-  const gradKL = grad(kl(), params, { createGraph: true });
+  const gradKL = grad(fisherKL(), params, { createGraph: true });
   const fvp = (v: Float64Array): Float64Array => tidy(() => { // each product's tensors released, the KL's graph kept
     let at = 0;
     const vs = params.map((p) => {
