@@ -28,7 +28,8 @@ export interface OptionSpec {
 
 /** The help lines of options, aligned as the command's help. */
 export function optionsHelp(specs: readonly OptionSpec[], indent = '  '): string {
-  return specs.map((o) => `${indent}${`--${o.flag}${o.arg ? ` ${o.arg}` : ''}`.padEnd(20)}${o.help}`).join('\n');
+  const head = (o: OptionSpec) => `--${o.flag}${o.arg ? ` ${o.arg}` : ''}`;
+  return specs.map((o) => `${indent}${head(o).length >= 20 ? `${head(o)} ` : head(o).padEnd(20)}${o.help}`).join('\n');
 }
 
 /**

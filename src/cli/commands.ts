@@ -81,7 +81,9 @@ ${runOptionsHelp()}
 ${entriesHelp()}
 
 meta-RL runs (--env one of the RL environments below; config.json, model.safetensors with the
-policy, metrics.json, learning-curve.svg, paths.svg for the point robots):
+policy, metrics.json, learning-curve.svg, paths.svg for the point robots and Khazad-Dum,
+xpos.svg for the cheetahs; --checkpoint-every, --resume, and --sampler NAME with its options
+as above):
 ${optionsHelp(RL_RUN_OPTIONS)}
 
 RL environments (--env NAME):
