@@ -42,7 +42,7 @@ export type { ParamMap } from './nn/module.ts';
 export { Linear, Conv1d, Conv2d, Activation, Flatten, Sequential, MLP } from './nn/layers.ts';
 export type { LayerOptions, ConvLayerOptions, MLPOptions, ActivationName } from './nn/layers.ts';
 export { BatchNorm1d, BatchNorm2d } from './nn/batchnorm.ts';
-export { MSRLinear, LocallyConnected1d } from './nn/msr.ts';
+export { MSRConv2d, MSRLinear, LocallyConnected1d } from './nn/msr.ts';
 export type { MSROptions } from './nn/msr.ts';
 export type { BatchNormOptions, BatchNormStats } from './nn/batchnorm.ts';
 export { uniform, xavierUniform, xavierNormal, kaimingUniform, kaimingNormal, initWeight } from './nn/init.ts';

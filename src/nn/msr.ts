@@ -1,12 +1,15 @@
 // Layers for learning where weights are shared (seed 001, Zhou et al. 2021, "Meta-learning
 // Symmetries by Reparameterization"): MSRLinear, whose weight is vec(W) = U·v with U learned
 // only in the outer loop (the sharing pattern: a convolution is one such U) and v adapted in the
-// inner loop; and LocallyConnected1d, a 1-D layer with a filter of its own at every output
+// inner loop; MSRConv2d, the same for a convolution's filter bank (the paper's variant for
+// images: U can learn sharing across filters and channels beyond what the convolution fixes);
+// and LocallyConnected1d, a 1-D layer with a filter of its own at every output
 // position (a convolution without the sharing), for the synthetic families that tell them apart.
 import { expectNumber, expectOptions } from '../errors.ts';
 import { Rng, expectRng } from '../rng.ts';
 import { Tensor, randn, type DType } from '../autograd/tensor.ts';
 import { linear } from '../autograd/ops/linear.ts';
+import { conv2d } from '../autograd/ops/conv.ts';
 import { matmul } from '../autograd/ops/matmul.ts';
 import { transpose } from '../autograd/ops/transpose.ts';
 import { mul } from '../autograd/ops/elementwise.ts';
@@ -61,6 +64,45 @@ export class MSRLinear extends Module {
 
   forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
     return linear(x, this.weight(s), null);
+  }
+}
+
+/**
+ * A 2-D convolution without bias whose filters [out, in, k, k] are reshape(U v): U
+ * [out·in·k·k, latent] learned in the outer loop only, v [latent] adapted (MAML's
+ * innerParameters ['v']); initialised like MSRLinear (U ~ N(0, 0.01²), v ~ N(0, (1/out)²)).
+ * @example new MSRConv2d(1, 4, 3, { latent: 5 }).weight().shape // [4, 1, 3, 3]
+ */
+export class MSRConv2d extends Module {
+  static override readonly typeName: string = 'MSRConv2d';
+  readonly latent: number;
+  readonly stride: number;
+  readonly padding: number;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernel: number, options: MSROptions & { stride?: number; padding?: number } = {}) {
+    super();
+    expectNumber('MSRConv2d', 'inChannels', inChannels, { integer: true, min: 1, max: 65536 });
+    expectNumber('MSRConv2d', 'outChannels', outChannels, { integer: true, min: 1, max: 65536 });
+    expectNumber('MSRConv2d', 'kernel', kernel, { integer: true, min: 1, max: 64 });
+    options = expectOptions('MSRConv2d', options);
+    this.latent = expectNumber('MSRConv2d', 'latent', options.latent ?? 3, { integer: true, min: 1, max: 4096 });
+    this.stride = expectNumber('MSRConv2d', 'stride', options.stride ?? 1, { integer: true, min: 1 });
+    this.padding = expectNumber('MSRConv2d', 'padding', options.padding ?? 0, { integer: true, min: 0 });
+    expectNumber('MSRConv2d', 'parameters', outChannels * inChannels * kernel * kernel * this.latent, { max: 1e8 });
+    const rng = options.rng === undefined ? new Rng(0) : expectRng('MSRConv2d', options.rng, 'options.rng');
+    const dtype = options.dtype ?? 'float32';
+    this.registerParameter('U', mul(randn([outChannels * inChannels * kernel * kernel, this.latent], { rng, dtype }), 0.01).detach().requiresGrad_());
+    this.registerParameter('v', mul(randn([this.latent], { rng, dtype }), 1 / outChannels).detach().requiresGrad_());
+  }
+
+  /** The filters [out, in, k, k] that U and v make. */
+  weight(s: Scope = this.ownScope()): Tensor {
+    const k = this.kernel;
+    return reshape(matmul(s.param('U'), reshape(s.param('v'), [this.latent, 1])), [this.outChannels, this.inChannels, k, k]);
+  }
+
+  forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
+    return conv2d(x, this.weight(s), null, { stride: this.stride, padding: this.padding });
   }
 }
 
