@@ -11,7 +11,7 @@ const SOLO = ['browser.test.ts', 'msr.test.ts'];
 const COST = {
   'readme.test.ts': 35, 'runfolder.test.ts': 30, 'cli.test.ts': 20, 'docs.test.ts': 13, 'rl.test.ts': 2, 'maml-rl.test.ts': 6,
   'experiment.test.ts': 11, 'experiment-armaml.test.ts': 5, 'experiment-pointnav.test.ts': 32, 'experiment-fewshot.test.ts': 14, 'fewshot.test.ts': 2,
-  'rl-cli.test.ts': 15, 'experiment-arm.test.ts': 6, 'arm.test.ts': 2, 'rl-samplers.test.ts': 4, 'group-cli.test.ts': 8, 'samplers.test.ts': 4,
+  'rl-cli.test.ts': 15, 'experiment-arm.test.ts': 6, 'arm.test.ts': 2, 'rl-samplers.test.ts': 4, 'group-cli.test.ts': 8, 'sysid.test.ts': 2, 'msr-conv.test.ts': 2, 'samplers.test.ts': 4,
   'meta.test.ts': 3, 'flow.test.ts': 4, 'parallel.test.ts': 3, 'reproducible.test.ts': 3,
 };
 const LANES = 2;

@@ -128,6 +128,8 @@ export { registerRLEnvironment, rlEnvironment, rlEnvironmentNames } from './envs
 export type { RLEnvironmentEntry } from './envs/rl/registry.ts';
 export { rlTaskFamily } from './rl/task-view.ts';
 export { GroupShift2D, RotatedDigits, rotateDigit } from './envs/groups.ts';
+export { SysId } from './envs/sysid.ts';
+export type { SysIdSystem } from './envs/sysid.ts';
 export type { GroupBatch, GroupShiftData, RotatedDigitsOptions } from './envs/groups.ts';
 export { GROUP_METHODS, GroupShiftLearner } from './meta/arm.ts';
 export { GROUP_ENVS, GROUP_RUN_OPTIONS, groupRunConfig, makeGroupRun } from './meta/group-run.ts';

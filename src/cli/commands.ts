@@ -12,6 +12,7 @@ import { allTrainingOptions, entriesHelp, runOptionsHelp, trainConfig, type RunC
 import { CHECKPOINT_FILE, lockRunFolder } from './runfolder.ts';
 import { samplerPlots } from '../meta/samplers/plots.ts';
 import { rlEnvironment, rlEnvironmentNames } from '../envs/rl/registry.ts';
+import { environmentNames } from '../envs/registry.ts';
 import { RL_RUN_OPTIONS, rlRunConfig, type RLRunConfig } from '../rl/run-config.ts';
 import { optionsHelp } from '../options.ts';
 import { ArgumentError } from '../errors.ts';
@@ -100,6 +101,9 @@ ${optionsHelp(GROUP_RUN_OPTIONS)}`;
     if (typeof v.env === 'string' && rlEnvironmentNames().includes(v.env)) return trainRLCommand(v);
     if (typeof v.env === 'string' && (GROUP_ENVS as readonly string[]).includes(v.env)) return trainGroupsCommand(v);
     if (v.resume && typeof v.out === 'string' && runKind(v.out) === 'rl') return trainRLCommand(v);
+    if (typeof v.env === 'string' && !environmentNames().includes(v.env)) {
+      throw new UsageError(`--env must be one of ${environmentNames().join(', ')} (meta-learning), ${rlEnvironmentNames().join(', ')} (meta-RL) or ${GROUP_ENVS.join(', ')} (group shift), got '${v.env}'`);
+    }
     const supervised = (f: string) => allTrainingOptions().some((t) => t.flag === f);
     const rlOnly = RL_RUN_OPTIONS.filter((o) => v[o.flag] !== undefined && !supervised(o.flag)).map((o) => `--${o.flag}`);
     if (rlOnly.length) throw new UsageError(`${rlOnly.join(', ')} is an option of meta-RL runs (--env ${rlEnvironmentNames().join('|')}), not of --env ${String(v.env ?? 'sinusoid')}`);

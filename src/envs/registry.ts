@@ -7,6 +7,7 @@ import type { Tensor } from '../autograd/tensor.ts';
 import type { ParamMap } from '../nn/module.ts';
 import { Registry, type Entry, type OptionValues } from '../options.ts';
 import { robustSineEntry, sinusoidEntry } from './sinusoid-entry.ts';
+import { cartPoleSysIdEntry, pendulumSysIdEntry } from './sysid.ts';
 import type { Batch, TaskFamily } from './task.ts';
 
 /** What a picture needs of a trained learner: its weights, how it adapts, how it predicts. */
@@ -29,7 +30,7 @@ export interface EnvironmentEntry extends Entry {
   plots?(family: TaskFamily, learner: Adapter, o: PlotOptions): string[];
 }
 
-const BUILT_IN = (): EnvironmentEntry[] => [sinusoidEntry, robustSineEntry];
+const BUILT_IN = (): EnvironmentEntry[] => [sinusoidEntry, robustSineEntry, pendulumSysIdEntry, cartPoleSysIdEntry];
 
 // Made at first use, not at module load: a bundle that never reads the registry drops it and
 // every entry it lists (a module-level `new` would have to be kept, for its side effects).
