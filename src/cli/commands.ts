@@ -118,7 +118,7 @@ ${optionsHelp(GROUP_RUN_OPTIONS)}`;
     const checkpointEvery = intOption(v, 'checkpoint-every', 0, 0, 10_000_000);
     const out0 = typeof v.out === 'string' ? v.out : null;
     const c = resume ? readRunConfig(out0!) : trainConfig(v);
-    const out = out0 ?? `runs/${c.algo}-${c.env}-${c.seed}`;
+    const out = runFolder(out0, c);
     inRunFolder(out, () => {
       if (!resume) beginRun(out, c);
       const r = train(c, { quiet: Boolean(v.quiet) || Boolean(v.json), dir: out, checkpointEvery, resume });
@@ -126,6 +126,19 @@ ${optionsHelp(GROUP_RUN_OPTIONS)}`;
     });
   },
 };
+
+/** fn's result; its ArgumentError as a UsageError (one line on the command line) without the `op: ` prefix. */
+function asUsage<T>(op: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof ArgumentError) throw new UsageError(e.message.startsWith(`${op}: `) ? e.message.slice(op.length + 2) : e.message);
+    throw e;
+  }
+}
+
+/** --out, or runs/ALGO-ENV-SEED. */
+const runFolder = (out: unknown, c: { algo: string; env: string; seed: number }): string => (typeof out === 'string' ? out : `runs/${c.algo}-${c.env}-${c.seed}`);
 
 /** `train` with an RL environment, or --resume of a meta-RL run's folder. */
 function trainRLCommand(v: Values): void {
@@ -137,14 +150,9 @@ function trainRLCommand(v: Values): void {
     if (given.length) throw new UsageError(`--resume continues the run in --out with its own config.json; drop ${given.join(', ')}`);
     c = readRLRunConfig(out0 as string);
   } else {
-    try {
-      c = rlRunConfig(rest);
-    } catch (e) {
-      if (e instanceof ArgumentError) throw new UsageError(e.message.replace(/^rlRunConfig: /, ''));
-      throw e;
-    }
+    c = asUsage('rlRunConfig', () => rlRunConfig(rest));
   }
-  const out = typeof out0 === 'string' ? out0 : `runs/${c.algo}-${c.env}-${c.seed}`;
+  const out = runFolder(out0, c);
   inRunFolder(out, () => trainRL(c, out, { quiet: Boolean(quiet), json: Boolean(json), checkpointEvery, resume: Boolean(resume) }));
 }
 
@@ -152,14 +160,8 @@ function trainRLCommand(v: Values): void {
 function trainGroupsCommand(v: Values): void {
   for (const flag of ['resume', 'checkpoint-every']) if (v[flag] !== undefined) throw new UsageError(`--${flag} is not supported for group-shift runs (--env ${String(v.env)}); they take minutes`);
   const { out: out0, json, quiet, ...rest } = v;
-  let c: GroupRunConfig;
-  try {
-    c = groupRunConfig(rest);
-  } catch (e) {
-    if (e instanceof ArgumentError) throw new UsageError(e.message.replace(/^groupRunConfig: /, ''));
-    throw e;
-  }
-  const out = typeof out0 === 'string' ? out0 : `runs/${c.algo}-${c.env}-${c.seed}`;
+  const c: GroupRunConfig = asUsage('groupRunConfig', () => groupRunConfig(rest));
+  const out = runFolder(out0, c);
   inRunFolder(out, () => trainGroups(c, out, { quiet: Boolean(quiet), json: Boolean(json) }));
 }
 
