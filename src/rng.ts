@@ -84,6 +84,19 @@ export class Rng {
   }
 
   /**
+   * Shuffles xs in place (Fisher–Yates, from the last element down) and returns it.
+   * @example new Rng(0).shuffle([1, 2, 3]).length // 3
+   */
+  shuffle<T>(xs: T[]): T[] {
+    if (!Array.isArray(xs)) throw new ArgumentError(`Rng.shuffle: xs must be an array, got ${describe(xs)}`);
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [xs[i], xs[j]] = [xs[j], xs[i]];
+    }
+    return xs;
+  }
+
+  /**
    * The generator's whole state (four 32-bit words and the cached normal, or NaN), for a
    * checkpoint: `Rng.fromState(rng.state())` continues exactly where rng stands.
    * @example const copy = Rng.fromState(new Rng(3).state()); copy.uniform() // the same as new Rng(3).uniform()

@@ -63,11 +63,7 @@ export type DigitSplit = 'train' | 'val' | 'test';
  */
 export function digitClassSplits(seed = 0): Record<DigitSplit, number[]> {
   const rng = new Rng(expectNumber('digitClassSplits', 'seed', seed, { integer: true, min: 0 }));
-  const order = Array.from({ length: 40 }, (_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = rng.shuffle(Array.from({ length: 40 }, (_, i) => i));
   return { train: order.slice(0, 25), val: order.slice(25, 30), test: order.slice(30) };
 }
 

@@ -104,11 +104,7 @@ export class RotatedDigits implements GroupShiftData {
     this.test = [];
     images.perDigit.forEach((pixels, label) => {
       const n = pixels.length / PIXELS;
-      const order = Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) {
-        const j = rng.int(i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
-      }
+      const order = rng.shuffle(Array.from({ length: n }, (_, i) => i));
       const nTest = Math.max(1, Math.round(share * n));
       order.forEach((idx, k) => {
         const image = pixels.subarray(idx * PIXELS, (idx + 1) * PIXELS);
@@ -122,10 +118,7 @@ export class RotatedDigits implements GroupShiftData {
       });
     });
     // test batches are random draws of the group, as ARM's are: the held-out digits shuffled once
-    for (let i = this.test.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [this.test[i], this.test[j]] = [this.test[j], this.test[i]];
-    }
+    rng.shuffle(this.test);
     const perGroup = options.testPerGroup === undefined ? this.test.length : expectNumber('RotatedDigits', 'testPerGroup', options.testPerGroup, { integer: true, min: 1 });
     this.test = this.test.slice(0, perGroup);
     this.trainSizes = this.train.map((t) => t.length);

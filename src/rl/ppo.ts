@@ -87,7 +87,7 @@ export class PPO {
     const oldOf = new Map(steps.map((s, k) => [s, old[k]]));
     let loss = 0;
     for (let e = 0; e < this.epochs; e++) {
-      const order = shuffled(steps, rng);
+      const order = rng.shuffle(steps.slice());
       for (let m = 0; m < this.minibatches; m++) {
         const idx = order.slice(Math.floor((m * order.length) / this.minibatches), Math.floor(((m + 1) * order.length) / this.minibatches));
         const r = rows(idx);
@@ -118,14 +118,4 @@ export class PPO {
     });
     return { obs: new Tensor(obs, [idx.length, ep.obsSize]), act: new Tensor(act, [idx.length, ep.actSize]) };
   }
-}
-
-/** A Fisher–Yates shuffle drawn from rng. */
-function shuffled<T>(xs: readonly T[], rng: Rng): T[] {
-  const out = xs.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }
