@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { MODELS, RANKS, msrPicture, msrRun, msrTable } from './msr.ts';
+import { MODELS, RANKS, msrPicture, msrRun, msrTable, msrWeights } from './msr.ts';
 import { pcgradPlot, pcgradTable, pcgradToy } from './pcgrad.ts';
 import { METHODS, PAPER, robustSineRun, robustSineTable } from './robust-sine.ts';
 import { ARMAML_METHODS, ARMAML_SINE, armamlDensityPlot, armamlRun, armamlTable } from './armaml-sine.ts';
@@ -149,14 +149,17 @@ if (name === 'reach2d-ptb') {
 if (name === 'msr') {
   const all = RANKS.flatMap((rank) => MODELS.map((model) => ({ rank, model })));
   const mine = all.filter((_, i) => i % n === k);
+  const weights: Record<string, import('../src/autograd/tensor.ts').Tensor> = {};
   const runs = mine.map(({ rank, model }) => {
     const t0 = performance.now();
-    const r = msrRun(rank, model, budget(1000, 100));
-    console.error(`${model}, rank ${rank}: ${((performance.now() - t0) / 1000).toFixed(1)} s, query MSE ${r.mse.toFixed(3)}`);
-    return r;
+    const { run, learner } = msrRun(rank, model, budget(1000, 100));
+    console.error(`${model}, rank ${rank}: ${((performance.now() - t0) / 1000).toFixed(1)} s, query MSE ${run.mse.toFixed(3)}`);
+    for (const [key, t] of Object.entries(msrWeights(learner))) weights[`${rank}/${model}/${key}`] = t;
+    return run;
   });
   const out = values.out ?? 'runs/experiments/msr.json';
   save(out, runs);
+  writeFileSync(out.replace(/\.json$/, '.safetensors'), toSafetensors(weights, { experiment: 'msr', metaSteps: String(budget(1000, 100)) }));
   const rank1 = runs.find((r) => r.rank === 1 && r.weights);
   if (rank1) writeFileSync(out.replace(/\.json$/, '') + '-rank1-weights.svg', msrPicture(rank1));
   report(`msr: ${budget(1000, 100)} meta-steps, 300 held-out tasks, query MSE after one step ± 95% interval`, msrTable(runs), runs);

@@ -1,14 +1,9 @@
 // MSR's layers and families: the locally connected layer and its shared (convolution) form by
 // hand, vec W = U·v, U untouched by the inner loop yet meta-learned, batched meta-steps equal
-// to the per-task loop; and the README's table, rerun in two shards side by side.
+// to the per-task loop. The README's table: test/experiment-msr.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { LocalFilters, LocallyConnected1d, MAML, MSRLinear, Rng, conv1d, matmul, reshape, tensor, type TaskData } from '../src/index.ts';
-import { msrPicture, msrTable, type MSRRun } from '../experiments/msr.ts';
 import { assertClose } from './helpers.ts';
 
 test('LocallyConnected1d: each position its own filter; shared, it is conv1d', () => {
@@ -62,30 +57,5 @@ test('LocalFilters: rank 1 is one filter everywhere; rank k mixes k filters by r
   const b = new MAML(learner.model, { innerLr: 0.1, batchTasks: false }).metaGradient(tasks);
   assertClose(a.grads[0], b.grads[0], 1e-5, 1e-4);
 });
-
-const dir = mkdtempSync(join(tmpdir(), 'metagrad-msr-'));
-function shard(k: number, n: number): Promise<MSRRun[]> {
-  const out = join(dir, `shard-${k}.json`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'experiments/run.ts', 'msr', '--shard', `${k}/${n}`, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(readFileSync(out, 'utf8'))) : reject(new Error(`shard ${k}: exit ${code}: ${err}`))));
-  });
-}
-
-test('the README\'s MSR table and picture are the experiment\'s; MSR-FC meets the paper\'s claims', async () => {
-  const runs = (await Promise.all([shard(0, 2), shard(1, 2)])).flat();
-  const mse = (rank: number, model: string) => runs.find((r) => r.rank === rank && r.model === model)!.mse;
-  assert.ok(mse(1, 'MSR-FC') < 2 * mse(1, 'MAML-Conv') && mse(1, 'MSR-FC') < mse(1, 'MAML-FC') / 5, 'rank 1: MSR-FC near Conv, far below FC');
-  for (const rank of [2, 5]) {
-    for (const other of ['MAML-FC', 'MAML-LC', 'MAML-Conv']) assert.ok(mse(rank, 'MSR-FC') < mse(rank, other), `rank ${rank}: MSR-FC below ${other}`);
-  }
-  const readme = readFileSync('README.md', 'utf8');
-  assert.ok(readme.includes(msrTable(runs)), `README lacks\n${msrTable(runs)}`);
-  assert.is(readFileSync('docs/img/msr-rank1-weights.svg', 'utf8'), msrPicture(runs.find((r) => r.rank === 1 && r.weights)!));
-});
-
-test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
