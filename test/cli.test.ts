@@ -2,13 +2,13 @@
 // seed, --json prints one parseable value, and bad input gets one line and exit code 2.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cli as runCli } from './command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'metagrad-cli-'));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+const cli = (...args: string[]) => runCli(args);
 
 test('train writes config, checkpoint, metrics and plots; --json prints the required fields', () => {
   const out = join(dir, 'run');

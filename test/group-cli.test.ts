@@ -3,7 +3,6 @@
 // rotated digits load from the mnist package; bad flags get one line and exit code 2.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,10 @@ import { Rng } from '../src/index.ts';
 import { groupRunConfig, makeGroupRun } from '../src/meta/group-run.ts';
 import { loadGroupRun } from '../src/cli/group-run.ts';
 import { setReproducible } from '../src/kernels/backend.ts';
+import { cli as runCli } from './command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'metagrad-groups-'));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+const cli = (...args: string[]) => runCli(args);
 
 test('train --env group-shift-2d --algo dro: the losses of the same run here; eval is the stored weights\' accuracy per group', () => {
   const out = join(dir, 'dro');

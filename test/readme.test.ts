@@ -3,12 +3,12 @@
 // figures (speeds) name their command in the README instead; they vary by machine.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAML, MLP, Rng, Sinusoid, trace } from '../src/index.ts';
 import { WASM_MIN_ELEMENTS, WASM_MIN_MACS } from '../src/kernels/wasm.ts';
+import { cli } from './command.ts';
 
 const readme = readFileSync('README.md', 'utf8');
 
@@ -30,7 +30,7 @@ function tableAfter(marker: string): Map<string, number[]> {
 test('npm start -- --reproducible prints the README table, figure for figure', () => {
   const out = mkdtempSync(join(tmpdir(), 'metagrad-readme-'));
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--reproducible', '--json', '--out', out], { encoding: 'utf8' });
+    const r = cli(['demo', '--reproducible', '--json', '--out', out]);
     assert.is(r.status, 0, r.stderr);
     const stated = tableAfter('In reproducible mode, `npm start -- --reproducible`');
     assert.is(stated.size, 6);

@@ -3,7 +3,6 @@
 // on any CPU, with or without SIMD. Checked kernel by kernel, on a training run, and through
 // the command line (a --reproducible run equals the same run on the scalar build).
 import { setFlagsFromString } from 'node:v8';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { wasmKernels } from '../src/kernels/wasm.ts';
 import type { GemmArgs, Kernels } from '../src/kernels/types.ts';
 import { saveRun, train } from '../src/cli/run.ts';
 import { trainConfig } from '../src/cli/config.ts';
+import { cli } from './command.ts';
 
 setFlagsFromString('--experimental-wasm-relaxed-simd');
 const raw = (build: 'simd' | 'scalar'): Kernels => wasmKernels(new WebAssembly.Instance(new WebAssembly.Module(buildBytes(build)), {}), 0, 0);
@@ -73,7 +73,7 @@ test('train --reproducible records the mode and writes the bytes the scalar buil
   const dir = mkdtempSync(join(tmpdir(), 'metagrad-repro-'));
   try {
     const args = ['--meta-steps', '25', '--meta-batch', '5', '--hidden', '20,20', '--seed', '2', '--reproducible'];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', ...args, '--quiet', '--out', join(dir, 'cli')], { encoding: 'utf8' });
+    const r = cli(['train', ...args, '--quiet', '--out', join(dir, 'cli')]);
     assert.is(r.status, 0, r.stderr);
     assert.is(JSON.parse(readFileSync(join(dir, 'cli', 'config.json'), 'utf8')).reproducible, true);
     setBackend('wasm');

@@ -4,7 +4,6 @@
 // flags, a mixed-up run kind and a broken config.json get one line and exit code 2.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,9 +11,10 @@ import { Rng, makeRLFamily, makeRLPolicy, metaTrainRL, rlRunConfig } from '../sr
 import { evalRL, loadRLRun, rlTrainEval } from '../src/cli/rl-run.ts';
 import { rlTrainOptions } from '../src/rl/run-config.ts';
 import { setReproducible } from '../src/kernels/backend.ts';
+import { cli as runCli } from './command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'metagrad-rl-cli-'));
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8' });
+const cli = (...args: string[]) => runCli(args);
 const SMALL = ['--meta-steps', '3', '--meta-batch', '4', '--episodes', '4', '--hidden', '16', '--seed', '2'];
 
 test('train --env pointnav: the run folder holds the policy metaTrainRL makes from its config; metrics and eval are evaluateRL on it', () => {
@@ -81,7 +81,7 @@ test('a meta-RL run killed mid-way resumes from its checkpoint to the same polic
   const whole = join(dir, 'whole');
   assert.is(cli(...args, '--out', whole).status, 0);
   const cut = join(dir, 'cut');
-  const killed = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args, '--out', cut, '--checkpoint-every', '2'], { encoding: 'utf8', env: { ...process.env, METAGRAD_TEST_KILL_AFTER_STEP: '3' } });
+  const killed = runCli([...args, '--out', cut, '--checkpoint-every', '2'], { METAGRAD_TEST_KILL_AFTER_STEP: '3' });
   assert.is(killed.signal, 'SIGKILL', `status ${killed.status} ${killed.stderr}`);
   assert.ok(existsSync(join(cut, 'checkpoint.safetensors')) && !existsSync(join(cut, 'model.safetensors')));
   assert.ok(cli('train', '--out', cut, '--resume', '--episodes', '3').stderr.includes('drop --episodes'));

@@ -9,11 +9,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, writeAtomic } from '../src/cli/io.ts';
 import { fromSafetensors } from '../src/index.ts';
+import { cli, cliArgs } from './command.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'metagrad-runs-'));
-const cliArgs = (args: string[]) => ['--import', 'tsx', 'src/cli/main.ts', ...args];
-const cli = (args: string[], env: Record<string, string> = {}) =>
-  spawnSync(process.execPath, cliArgs(args), { encoding: 'utf8', env: { ...process.env, ...env } });
 const SMALL = ['--meta-steps', '30', '--meta-batch', '4', '--shots', '5', '--hidden', '16', '--seed', '7', '--quiet'];
 
 test('a run killed mid-way resumes from its checkpoint to the same bytes as an uninterrupted run', () => {
