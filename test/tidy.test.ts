@@ -97,6 +97,19 @@ test('tensors too large for the arena go to ordinary memory, and the next arena 
   });
 });
 
+test('the next arena adds the most overflow held at once, not the total: nested tidies reuse theirs', () => {
+  // 20 nested tidies, each holding 400 KB beyond a 64 KiB arena and releasing it: 400 KB is what
+  // the next arena needs (MAML-TRPO's ten Fisher-vector products overflowed 9 GB, needing 1.3)
+  const k = wasm({ arenaBytes: 1 << 16 });
+  using(k, () => tidy(() => {
+    for (let i = 0; i < 20; i++) assert.is(tidy(() => sum(full([100_000], 1)).item()), 100_000);
+  }));
+  const next = k.openArena!()!;
+  const size = next.end - next.top;
+  k.closeArena!(next);
+  assert.ok(size >= (1 << 16) + 400_000 && size < (1 << 16) + 400_000 + (1 << 16), `next arena ${size} bytes`);
+});
+
 test('a reserve the memory cannot grow to: the largest arena it can grow to is lent instead, for every later tidy too', () => {
   // (the arena used to be refused outright, and after one tidy that outgrew what the memory can
   // hold, every later tidy of the process ran on ordinary memory)

@@ -192,6 +192,7 @@ export function allocate(dtype: DType, n: number, zeroed = true): FloatArray {
       return view;
     }
     arena.overflowBytes += bytes;
+    if (arena.overflowBytes > arena.overflowPeak) arena.overflowPeak = arena.overflowBytes;
   }
   return allocatePersistent(dtype, n);
 }

@@ -37,6 +37,7 @@ export function tidy<T>(fn: () => T): T {
   const arena = tidyLog.arena!;
   const firstMade = tidyLog.made.length;
   const top = arena.top;
+  const overflow = arena.overflowBytes;
   depth++;
   let result: T | undefined;
   try {
@@ -45,6 +46,7 @@ export function tidy<T>(fn: () => T): T {
   } finally {
     depth--;
     release(arena, firstMade, top, result);
+    arena.overflowBytes = overflow;
     if (depth === 0) close(arena);
   }
 }
@@ -74,7 +76,7 @@ function open(): void {
   if (arena === null) {
     lender = null;
     if (jsArenaBuffer === null || jsArenaBuffer.byteLength < jsArenaBytes) jsArenaBuffer = new ArrayBuffer(jsArenaBytes);
-    arena = { buffer: jsArenaBuffer, top: 0, end: jsArenaBuffer.byteLength, overflowBytes: 0 };
+    arena = { buffer: jsArenaBuffer, top: 0, end: jsArenaBuffer.byteLength, overflowBytes: 0, overflowPeak: 0 };
   }
   tidyLog.arena = arena;
   tidyLog.open = true;
@@ -82,7 +84,7 @@ function open(): void {
 
 function close(arena: Arena): void {
   if (lender) lender.closeArena!(arena);
-  else if (arena.overflowBytes > 0) jsArenaBytes = Math.max(2 * jsArenaBytes, jsArenaBytes + arena.overflowBytes);
+  else if (arena.overflowPeak > 0) jsArenaBytes = Math.max(2 * jsArenaBytes, jsArenaBytes + arena.overflowPeak);
   lender = null;
   tidyLog.arena = null;
   tidyLog.open = false;

@@ -53,12 +53,15 @@ export interface ConvGeometry {
 /**
  * A region tidy() carves tensors from by a bump pointer, between `top` and `end` bytes of
  * `buffer`. A WASM backend lends its linear memory so its kernels read and write those tensors
- * in place; `overflowBytes` counts what did not fit (it went to ordinary memory), so the next
- * region can be larger.
+ * in place. `overflowBytes` counts what did not fit (it went to ordinary memory) and is still
+ * held: a nested tidy's end rewinds it with `top`. `overflowPeak`, its most at any moment, is
+ * what the next region adds. (The total overflowed over-counts by the nested tidies' reuse:
+ * a TRPO step's ten Fisher-vector products asked for 9 GB more where 1 GB more sufficed.)
  */
 export interface Arena extends BumpRegion {
   readonly buffer: ArrayBuffer;
   overflowBytes: number;
+  overflowPeak: number;
 }
 
 export interface Kernels {

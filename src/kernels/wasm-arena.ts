@@ -66,12 +66,13 @@ export function wasmArena(mem: LinearMemory, reserve: ArenaReserve = {}): WasmAr
         arenaReserve = Math.max(MIN_ARENA_BYTES, Math.floor(arenaReserve / 2));
       }
     }
-    lent = { buffer: mem.buffer, top: arenaBegin, end: mem.buffer.byteLength, overflowBytes: 0 };
+    lent = { buffer: mem.buffer, top: arenaBegin, end: mem.buffer.byteLength, overflowBytes: 0, overflowPeak: 0 };
     return lent;
   }
 
   function closeArena(arena: Arena): void {
-    if (arena.overflowBytes > 0) arenaReserve = Math.max(2 * arenaReserve, arenaReserve + arena.overflowBytes);
+
+    if (arena.overflowPeak > 0) arenaReserve = Math.max(2 * arenaReserve, arenaReserve + arena.overflowPeak);
     if (stagingDemand > stagingReserve) stagingReserve = stagingDemand;
     lent = null;
   }
