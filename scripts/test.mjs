@@ -1,17 +1,17 @@
 // npm test's runner: uvu over test/*.test.ts in two processes side by side (the machines have two
-// cores and most tests use one), then, one at a time, the tests that use both cores themselves
-// (MSR's table runs in two shards) or measure the page's responsiveness (browser).
+// cores and most tests use one), then, alone, the test that measures the page's responsiveness
+// (browser).
 // `node scripts/test.mjs [PATTERN]` runs the files whose name matches PATTERN. Exit code 1 when
 // any test fails; each lane's output is printed whole when it ends.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
-const SOLO = ['browser.test.ts', 'msr.test.ts'];
+const SOLO = ['browser.test.ts'];
 // Seconds each file took alone on these machines (the rest about 1-3): for balancing the lanes.
 const COST = {
-  'readme.test.ts': 35, 'runfolder.test.ts': 30, 'cli.test.ts': 20, 'docs.test.ts': 13, 'rl.test.ts': 2, 'maml-rl.test.ts': 6,
+  'readme.test.ts': 28, 'runfolder.test.ts': 13, 'cli.test.ts': 9, 'docs.test.ts': 13, 'rl.test.ts': 2, 'maml-rl.test.ts': 6,
   'experiment.test.ts': 11, 'experiment-armaml.test.ts': 5, 'experiment-pointnav.test.ts': 32, 'experiment-fewshot.test.ts': 14, 'fewshot.test.ts': 2,
-  'rl-cli.test.ts': 15, 'experiment-arm.test.ts': 6, 'arm.test.ts': 2, 'rl-samplers.test.ts': 4, 'group-cli.test.ts': 8, 'sysid.test.ts': 2, 'msr-conv.test.ts': 2, 'samplers.test.ts': 4,
+  'rl-cli.test.ts': 8, 'experiment-arm.test.ts': 6, 'arm.test.ts': 2, 'rl-samplers.test.ts': 4, 'group-cli.test.ts': 4, 'sysid.test.ts': 2, 'msr-conv.test.ts': 2, 'samplers.test.ts': 4,
   'meta.test.ts': 3, 'flow.test.ts': 4, 'parallel.test.ts': 3, 'reproducible.test.ts': 3,
 };
 const LANES = 2;
