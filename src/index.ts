@@ -37,7 +37,7 @@ export type { ThreadOptions, ThreadedKernels, WorkerLike } from './kernels/threa
 export type { BackendName, Kernels, GemmArgs, ConvGeometry } from './kernels/types.ts';
 
 // nn
-export { Module, Scope } from './nn/module.ts';
+export { Module, Scope, innerParameterNames } from './nn/module.ts';
 export type { ParamMap } from './nn/module.ts';
 export { Linear, Conv1d, Conv2d, Activation, Flatten, Sequential, MLP } from './nn/layers.ts';
 export type { LayerOptions, ConvLayerOptions, MLPOptions, ActivationName } from './nn/layers.ts';

@@ -3,7 +3,16 @@
 // to the per-task loop. The README's table: test/experiment-msr.test.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LocalFilters, LocallyConnected1d, MAML, MSRLinear, Rng, conv1d, matmul, reshape, tensor, type TaskData } from '../src/index.ts';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  Flatten, LocalFilters, LocallyConnected1d, Linear, MAML, MSRConv2d, MSRLinear, Reptile, Rng, Sequential, conv1d, fromSafetensors, innerParameterNames, makeFamily, makeLearner,
+  matmul, randn, reshape, runConfig, tensor, type TaskData,
+} from '../src/index.ts';
+import { saveRun, train } from '../src/cli/run.ts';
+import { setReproducible } from '../src/kernels/backend.ts';
+import { cli } from './command.ts';
 import { assertClose } from './helpers.ts';
 
 test('LocallyConnected1d: each position its own filter; shared, it is conv1d', () => {
@@ -56,6 +65,48 @@ test('LocalFilters: rank 1 is one filter everywhere; rank k mixes k filters by r
   const a = learner.metaGradient(tasks);
   const b = new MAML(learner.model, { innerLr: 0.1, batchTasks: false }).metaGradient(tasks);
   assertClose(a.grads[0], b.grads[0], 1e-5, 1e-4);
+});
+
+test('MSR\'s U is the outer loop\'s by default: MAML and Reptile adapt v and every other layer\'s parameters', () => {
+  assert.equal(innerParameterNames(new MSRLinear(4, 3)), ['v']);
+  const net = new Sequential(new MSRConv2d(1, 2, 3, { latent: 2 }), new Flatten(), new Linear(8, 2));
+  assert.equal(net.namedParameters().map(([n]) => n), ['0.U', '0.v', '2.weight', '2.bias']);
+  assert.equal(innerParameterNames(net), ['0.v', '2.weight', '2.bias']);
+  assert.equal(new MAML(net).innerParameters, ['0.v', '2.weight', '2.bias']);
+  const msr = new MSRLinear(5, 4, { latent: 2, rng: new Rng(1) });
+  const support = { x: randn([3, 5], { rng: new Rng(2) }), y: randn([3, 4], { rng: new Rng(3) }) };
+  const adapted = new Reptile(msr, { innerLr: 0.1, innerSteps: 3 }).adapt(msr.paramMap(), support, 3);
+  assert.equal(Array.from(adapted.get('U')!.data), Array.from(msr.localParameter('U').data), 'Reptile leaves U');
+  assert.not.equal(Array.from(adapted.get('v')!.data), Array.from(msr.localParameter('v').data));
+});
+
+test('metagrad train --env msr-rank2 --model msr|fc|lc|conv: the network the run builds, trained as in the test\'s process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metagrad-msr-cli-'));
+  const built = { msr: ['MSRLinear', 70 * 68 * 6 + 6], fc: ['Linear', 70 * 68], lc: ['LocallyConnected1d', 68 * 3], conv: ['LocallyConnected1d', 3] } as const;
+  try {
+    for (const [model, [type, size]] of Object.entries(built)) {
+      const flags: Record<string, string | true> = { env: 'msr-rank2', model, 'meta-steps': '4', 'meta-batch': '4', shots: '1', 'query-size': '19', 'inner-lr': '0.1', reproducible: true };
+      const r = cli(['train', ...Object.entries(flags).flatMap(([k, v]) => (v === true ? [`--${k}`] : [`--${k}`, v])), '--quiet', '--out', join(dir, model)]);
+      assert.is(r.status, 0, r.stderr);
+      const c = runConfig(flags);
+      const fresh = makeLearner(c, makeFamily(c)) as MAML;
+      assert.is((fresh.model.constructor as unknown as { typeName: string }).typeName, type, model);
+      assert.is(fresh.model.parameters().reduce((n, p) => n + p.size, 0), size, `${model}: parameters`);
+      assert.equal(fresh.innerParameters, model === 'msr' ? ['v'] : ['weight'], `${model}: what the inner loop adapts`);
+      try {
+        mkdirSync(join(dir, `${model}-here`));
+        saveRun(join(dir, `${model}-here`), c, train(c, { quiet: true }));
+      } finally {
+        setReproducible(false);
+      }
+      const file = (d: string) => readFileSync(join(dir, d, 'model.safetensors'));
+      assert.ok(Buffer.compare(file(model), file(`${model}-here`)) === 0, `${model}: the command's weights are the in-process run's`);
+      const u = fromSafetensors(file(model)).tensors.U;
+      if (model === 'msr') assert.not.equal(Array.from(u.data), Array.from(fresh.model.localParameter('U').data), 'U is meta-learned');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -4,7 +4,9 @@
 // Adding an environment is one file that exports an entry, plus one line in BUILT_IN below (or
 // registerEnvironment(entry) from outside the library).
 import type { Tensor } from '../autograd/tensor.ts';
-import type { ParamMap } from '../nn/module.ts';
+import type { Module, ParamMap } from '../nn/module.ts';
+import type { Rng } from '../rng.ts';
+import { msrEntries } from './local-filters-entry.ts';
 import { Registry, type Entry, type OptionValues } from '../options.ts';
 import { robustSineEntry, sinusoidEntry } from './sinusoid-entry.ts';
 import { cartPoleSysIdEntry, pendulumSysIdEntry } from './sysid.ts';
@@ -26,11 +28,13 @@ export interface PlotOptions {
 
 export interface EnvironmentEntry extends Entry {
   create(options: OptionValues): TaskFamily;
+  /** The network a run trains on this family, when not the MLP of --hidden (MSR's layers). */
+  model?(family: TaskFamily, options: OptionValues, rng: Rng): Module;
   /** SVG pictures of a few held-out tasks before and after adaptation, one per task. */
   plots?(family: TaskFamily, learner: Adapter, o: PlotOptions): string[];
 }
 
-const BUILT_IN = (): EnvironmentEntry[] => [sinusoidEntry, robustSineEntry, pendulumSysIdEntry, cartPoleSysIdEntry];
+const BUILT_IN = (): EnvironmentEntry[] => [sinusoidEntry, robustSineEntry, pendulumSysIdEntry, cartPoleSysIdEntry, ...msrEntries()];
 
 // Made at first use, not at module load: a bundle that never reads the registry drops it and
 // every entry it lists (a module-level `new` would have to be kept, for its side effects).

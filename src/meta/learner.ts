@@ -8,7 +8,7 @@ import { crossEntropy, mseLoss } from '../autograd/ops/nn.ts';
 import { concat } from '../autograd/ops/slice.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
-import { Module, type ParamMap } from '../nn/module.ts';
+import { Module, innerParameterNames, type ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
 
 export interface TaskData {
@@ -165,7 +165,7 @@ export abstract class PlainSGDLearner implements Learner {
   constructor(readonly model: Module, innerLr: number, loss: LossName) {
     expectModel(className(this), model);
     if (typeof innerLr !== 'number' || !Number.isFinite(innerLr) || innerLr < 0) throw new MetagradError(`${className(this)}: innerLr must be a finite number >= 0, got ${innerLr}`);
-    this.loop = { model, loss: lossFn(loss), innerParameters: model.namedParameters().map(([n]) => n), secondOrder: false, rate: () => innerLr };
+    this.loop = { model, loss: lossFn(loss), innerParameters: innerParameterNames(model), secondOrder: false, rate: () => innerLr };
   }
 
   metaParameters(): Tensor[] {

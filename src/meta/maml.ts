@@ -10,7 +10,7 @@ import { add, div } from '../autograd/ops/elementwise.ts';
 import { broadcastTo, mean, sum } from '../autograd/ops/reduce.ts';
 import { stack } from '../autograd/ops/slice.ts';
 import { Tensor, full } from '../autograd/tensor.ts';
-import type { Module, ParamMap } from '../nn/module.ts';
+import { innerParameterNames, type Module, type ParamMap } from '../nn/module.ts';
 import type { Batch } from '../envs/task.ts';
 import { applyObjective, canBatchTasks, expectModel, innerSGD, lossFn, perTaskMse, type AdaptOptions, type InnerLoop, type Learner, type LossName, type MetaGradient, type TaskData, type TaskObjective } from './learner.ts';
 
@@ -76,7 +76,7 @@ export class MAML implements Learner {
     }
     if (this.innerLrHypergradient && this.learnInnerLr !== 'fixed') throw new MetagradError(`MAML: innerLrHypergradient adjusts a fixed inner rate; it cannot combine with learnInnerLr '${this.learnInnerLr}'`);
     const all = model.namedParameters().map(([n]) => n);
-    this.innerParameters = options.innerParameters ?? all;
+    this.innerParameters = options.innerParameters ?? innerParameterNames(model);
     for (const n of this.innerParameters) if (!all.includes(n)) throw new MetagradError(`MAML: innerParameters names '${n}', which is not a parameter of the model (${all.join(', ')})`);
     this.name = options.name ?? (this.learnInnerLr === 'parameter' ? 'metasgd' : this.firstOrder ? 'fomaml' : 'maml');
 

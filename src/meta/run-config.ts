@@ -184,14 +184,16 @@ export function makeFamily(c: RunConfig): TaskFamily {
 }
 
 /**
- * The run's learner around a fresh MLP (seeded by the run's seed), from the learner registry:
- * the set-up `metagrad train`, the web demo and the benchmarks share.
+ * The run's learner around a fresh MLP (seeded by the run's seed; or the environment's own
+ * network, MSR's layers), from the learner registry: the set-up `metagrad train`, the web demo
+ * and the benchmarks share.
  * @example makeLearner(runConfig({ algo: 'reptile' }), makeFamily(runConfig())).name // 'reptile'
  */
 export function makeLearner(c: RunConfig, family: TaskFamily): Learner {
   checkConfig('makeLearner', c);
   if (family === null || typeof family !== 'object' || typeof family.sample !== 'function') throw new ArgumentError(`makeLearner: family must be a TaskFamily, got ${describe(family)}`);
-  const model = new MLP([family.inputSize, ...c.hidden, family.outputSize], { activation: c.activation, rng: new Rng(c.seed) });
+  const { env } = entryOptions(c);
+  const model = environment(c.env).model?.(family, env, new Rng(c.seed)) ?? new MLP([family.inputSize, ...c.hidden, family.outputSize], { activation: c.activation, rng: new Rng(c.seed) });
   return learnerEntry(c.algo).create(model, family, entryOptions(c).learner);
 }
 

@@ -106,6 +106,14 @@ export abstract class Module {
     return false;
   }
 
+  /**
+   * This module's own parameters that only the outer loop learns: an inner loop adapts the
+   * others (MSR's U, which says how weights are shared; its v adapts). Default none.
+   */
+  get outerOnlyParameters(): readonly string[] {
+    return [];
+  }
+
   childModules(): Module[] {
     return [...this.children.values()];
   }
@@ -181,4 +189,15 @@ export abstract class Module {
     }
     for (const [n, t] of Object.entries(own)) t.data.set(state[n].data);
   }
+}
+
+/**
+ * The parameters an inner loop adapts by default: all but those a module keeps to the outer
+ * loop (outerOnlyParameters), by their full names.
+ * @example innerParameterNames(new MLP([2, 3, 1])) // ['layers.0.weight', 'layers.0.bias', 'layers.2.weight', 'layers.2.bias']
+ */
+export function innerParameterNames(model: Module): string[] {
+  if (!(model instanceof Module)) throw new ArgumentError(`innerParameterNames: model must be a Module, got ${describe(model)}`);
+  const outer = new Set(model.namedModules().flatMap(([at, m]) => m.outerOnlyParameters.map((n) => (at ? `${at}.${n}` : n))));
+  return model.namedParameters().map(([n]) => n).filter((n) => !outer.has(n));
 }

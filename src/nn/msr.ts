@@ -62,6 +62,11 @@ export class MSRLinear extends Module {
     return true;
   }
 
+  /** U, the sharing pattern, is meta-learned; v adapts to each task. */
+  override get outerOnlyParameters(): readonly string[] {
+    return ['U'];
+  }
+
   forward(x: Tensor, s: Scope = this.ownScope()): Tensor {
     return linear(x, this.weight(s), null);
   }
@@ -93,6 +98,11 @@ export class MSRConv2d extends Module {
     const dtype = options.dtype ?? 'float32';
     this.registerParameter('U', mul(randn([outChannels * inChannels * kernel * kernel, this.latent], { rng, dtype }), 0.01).detach().requiresGrad_());
     this.registerParameter('v', mul(randn([this.latent], { rng, dtype }), 1 / outChannels).detach().requiresGrad_());
+  }
+
+  /** U, the sharing pattern, is meta-learned; v adapts to each task. */
+  override get outerOnlyParameters(): readonly string[] {
+    return ['U'];
   }
 
   /** The filters [out, in, k, k] that U and v make. */
