@@ -2,10 +2,13 @@
 // seed, --json prints one parseable value, and bad input gets one line and exit code 2.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli as runCli } from './command.ts';
+import { saveRun, train } from '../src/cli/run.ts';
+import { trainConfig } from '../src/cli/config.ts';
+import { setReproducible } from '../src/kernels/backend.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'metagrad-cli-'));
 const cli = (...args: string[]) => runCli(args);
@@ -25,6 +28,37 @@ test('train writes config, checkpoint, metrics and plots; --json prints the requ
   const metrics = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
   assert.is(metrics.curve.loss.length, 30);
   assert.ok(readFileSync(join(out, 'tasks-1.svg'), 'utf8').startsWith('<svg'));
+});
+
+test('train --gradient-surgery pcgrad: recorded in config.json, the in-process run\'s weights; refused with --workers 2 or a weighing sampler', () => {
+  const args = ['--meta-steps', '12', '--meta-batch', '4', '--hidden', '8,8', '--seed', '5', '--reproducible', '--gradient-surgery', 'pcgrad'];
+  const out = join(dir, 'pcgrad');
+  const r = cli('train', ...args, '--quiet', '--out', out);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).gradientSurgery, 'pcgrad');
+  const here = join(dir, 'pcgrad-here');
+  mkdirSync(here);
+  const c = trainConfig({ 'meta-steps': '12', 'meta-batch': '4', hidden: '8,8', seed: '5', reproducible: true, 'gradient-surgery': 'pcgrad' });
+  try {
+    saveRun(here, c, train(c, { quiet: true }));
+  } finally {
+    setReproducible(false);
+  }
+  assert.ok(Buffer.compare(readFileSync(join(out, 'model.safetensors')), readFileSync(join(here, 'model.safetensors'))) === 0, 'the command\'s weights are the in-process run\'s');
+  const plain = trainConfig({ 'meta-steps': '12', 'meta-batch': '4', hidden: '8,8', seed: '5', reproducible: true });
+  assert.not.ok('gradientSurgery' in plain, 'a run without it keeps its config.json bytes');
+  try {
+    assert.not.equal(Array.from(train(plain, { quiet: true }).losses), JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')).curve.loss, 'surgery changes the run');
+  } finally {
+    setReproducible(false);
+  }
+  const threads = cli('train', ...args, '--workers', '2', '--out', join(dir, 'pcgrad-2'));
+  assert.is(threads.status, 2);
+  assert.is(threads.stderr.trim(), 'metagrad train: --gradient-surgery pcgrad takes the tasks\' gradients one by one in this thread; it cannot split them over --workers 2');
+  const cvar = cli('train', ...args, '--sampler', 'cvar', '--out', join(dir, 'pcgrad-cvar'));
+  assert.is(cvar.status, 2);
+  assert.match(cvar.stderr, "gradientSurgery 'pcgrad' combines the tasks' gradients itself; the sampler 'cvar' weighs them");
+  assert.is(cvar.stderr.trim().split('\n').length, 1, cvar.stderr);
 });
 
 test('train --workers 2 splits each meta-batch over two threads: the same numbers twice, one thread\'s up to rounding', () => {
@@ -69,7 +103,7 @@ test('eval --json has the documented fields and is reproducible with the same se
 
 test('bad input: one line on stderr, exit code 2, no stack trace', () => {
   const cases: [string[], string][] = [
-    [['train', '--env', 'mujoco'], "--env must be one of sinusoid, robust-sine, pendulum-sysid, cartpole-sysid (meta-learning), pointnav, reach2d, cheetah-vel, cheetah-dir, cheetah-body, cheetah-noisevel, pendulum, cartpole, khazaddum (meta-RL) or rotated-digits, group-shift-2d (group shift), got 'mujoco'"],
+    [['train', '--env', 'mujoco'], "--env must be one of sinusoid, robust-sine, pendulum-sysid, cartpole-sysid, msr-rank1, msr-rank2, msr-rank5 (meta-learning), pointnav, reach2d, cheetah-vel, cheetah-dir, cheetah-body, cheetah-noisevel, pendulum, cartpole, khazaddum (meta-RL) or rotated-digits, group-shift-2d (group shift), got 'mujoco'"],
     [['train', '--algo', 'sgd'], '--algo must be one of'],
     [['train', '--meta-steps', 'ten'], "--meta-steps must be an integer from 0 to 10000000, got 'ten'"],
     [['train', '--inner-lr=-1'], '--inner-lr must be a number >= 0'],

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { ArgumentError, MultiTask, Rng, SGD, mul, pcgrad, sum, tensor } from '../src/index.ts';
+import { ArgumentError, MAML, MLP, MultiTask, Rng, SGD, Sinusoid, metaTrain, mul, pcgrad, sum, tensor, type Tensor } from '../src/index.ts';
 import { pcgradPlot, pcgradTable, pcgradToy } from '../experiments/pcgrad.ts';
 import { assertClose, assertThrowsTyped } from './helpers.ts';
 
@@ -53,6 +53,29 @@ test('the toy: the summed gradient stalls, PCGrad reaches the joint optimum; the
   const readme = readFileSync('README.md', 'utf8');
   assert.ok(readme.includes(pcgradTable(runs)), `README lacks\n${pcgradTable(runs)}`);
   assert.is(readFileSync('docs/img/pcgrad-toy.svg', 'utf8'), pcgradPlot(runs));
+});
+
+test('metaTrain with gradientSurgery pcgrad: each task\'s own meta-gradient, projected off the other where they conflict, averaged', () => {
+  const make = () => new MAML(new MLP([1, 8, 1], { rng: new Rng(0), dtype: 'float64' }), { innerLr: 0.01 });
+  const flat = (gs: readonly Tensor[]) => gs.flatMap((g) => Array.from(g.data));
+  const seen = { conflict: 0, agree: 0 };
+  for (let seed = 0; seed < 12 && (seen.conflict === 0 || seen.agree === 0); seed++) {
+    let got: number[] = [];
+    const losses = metaTrain({ learner: make(), family: new Sinusoid({ dtype: 'float64' }), optimizer: { step: (g) => (got = flat(g)) }, metaSteps: 1, metaBatch: 2, shots: 5, rng: new Rng(seed), gradientSurgery: 'pcgrad' });
+    // the same draws by hand: the two tasks, then each one's support and query
+    const rng = new Rng(seed);
+    const tasks = new Sinusoid({ dtype: 'float64' }).sample(rng, 2).map((t) => ({ support: t.sample(rng, 5), query: t.sample(rng, 5) }));
+    const [r1, r2] = tasks.map((t) => make().metaGradient([t]));
+    const [g1, g2] = [flat(r1.grads), flat(r2.grads)];
+    const d = dot(g1, g2);
+    const want = g1.map((v, i) => (d < 0 ? v - (d / dot(g2, g2)) * g2[i] + g2[i] - (d / dot(g1, g1)) * v : v + g2[i]) / 2);
+    assertClose(got, want, 1e-12, 1e-10, `seed ${seed}`);
+    assertClose(losses, [(r1.loss + r2.loss) / 2], 1e-12, 1e-12);
+    seen[d < 0 ? 'conflict' : 'agree']++;
+  }
+  assert.ok(seen.conflict > 0 && seen.agree > 0, `both cases met: ${JSON.stringify(seen)}`);
+  assertThrowsTyped(() => metaTrain({ learner: make(), family: new Sinusoid(), optimizer: { step: () => {} }, metaSteps: 1, metaBatch: 2, shots: 5, rng: new Rng(0), gradientSurgery: 'mgda' as 'pcgrad' }),
+    ArgumentError, 'metaTrain: gradientSurgery must be \'pcgrad\' or absent, got the string "mgda"');
 });
 
 test.run();

@@ -108,7 +108,7 @@ function trainWith(c: RunConfig, learner: Learner, single: Learner, family: Task
   try {
     metaTrain({
       learner, family, optimizer, metaSteps: c.metaSteps, metaBatch: c.metaBatch, shots: c.shots, querySize: c.querySize,
-      rng, startStep: state.step, ...(c.sampler === undefined ? {} : { sampler }),
+      rng, startStep: state.step, ...(c.sampler === undefined ? {} : { sampler }), ...(c.gradientSurgery ? { gradientSurgery: c.gradientSurgery } : {}),
       onStep: (step, loss) => {
         losses.push(loss);
         running = Number.isNaN(running) ? loss : 0.98 * running + 0.02 * loss;

@@ -33,6 +33,8 @@ export interface RunConfig {
   reproducible?: true;
   /** The task sampler (src/meta/samplers/registry.ts); absent means uniform. Its options follow the environment's. */
   sampler?: string;
+  /** 'pcgrad': the meta-batch's task gradients combined by PCGrad (metaTrain's gradientSurgery); absent: their mean. */
+  gradientSurgery?: 'pcgrad';
   /** The learner's and the environment's own options (innerSteps, innerLr, ...). */
   [option: string]: unknown;
 }
@@ -64,8 +66,14 @@ export const SAMPLER_OPTION: OptionSpec = {
   help: "which tasks each meta-batch trains on, and their weights (default uniform, or the\n                      learner's own; listed below)",
 };
 
+// After the sampler's, and only when set, so the runs of before keep their bytes.
+const SURGERY_OPTION: OptionSpec = {
+  flag: 'gradient-surgery', field: 'gradientSurgery', kind: 'choice', choices: ['none', 'pcgrad'], dflt: () => 'none', arg: 'NAME',
+  help: "pcgrad: the meta-batch's task gradients combined by PCGrad's surgery (each\n                      projected off those it conflicts with), task by task; default none",
+};
+
 /** The options of every run (not those of a learner or an environment). */
-export const RUN_OPTIONS: readonly OptionSpec[] = [...RUN_OPTIONS_HEAD, ...RUN_OPTIONS_TAIL, SAMPLER_OPTION];
+export const RUN_OPTIONS: readonly OptionSpec[] = [...RUN_OPTIONS_HEAD, ...RUN_OPTIONS_TAIL, SAMPLER_OPTION, SURGERY_OPTION];
 
 /** Every flag `train` may be given: the run's, and every registered learner's and environment's. */
 export function allTrainingOptions(): OptionSpec[] {
@@ -98,11 +106,14 @@ function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string)
   const learnerSampler = learnerEntry(head.algo as string).defaultSampler ?? 'uniform';
   const { sampler } = parseOptions([{ ...SAMPLER_OPTION, choices: samplerNames(), dflt: () => learnerSampler }], get, name, {});
   const samplerOptions = parseOptions(samplerEntry(sampler as string).options, get, name, { ...head });
+  const { gradientSurgery } = parseOptions([SURGERY_OPTION], get, name, {});
+  if (gradientSurgery === 'pcgrad' && (tail.workers as number) > 1) throw new ArgumentError(`${name(SURGERY_OPTION)} pcgrad takes the tasks' gradients one by one in this thread; it cannot split them over ${name(RUN_OPTIONS_TAIL[4])} ${tail.workers as number}`);
   const c: RunConfig = {
     format: 'metagrad-run/1', ...(head as { env: string; algo: string; metaSteps: number; metaBatch: number; shots: number; querySize: number }),
     ...learner, outerLr: tail.outerLr as number, hidden: tail.hidden as number[], activation: 'relu', seed: tail.seed as number,
     workers: tail.workers as number, ...(tail.reproducible ? { reproducible: true as const } : {}), ...env,
     ...(sampler === 'uniform' ? {} : { sampler: sampler as string, ...samplerOptions }),
+    ...(gradientSurgery === 'pcgrad' ? { gradientSurgery: 'pcgrad' as const } : {}),
   };
   const params = parameterCount(c);
   if (params > MAX_PARAMETERS) {
@@ -162,7 +173,7 @@ export function runConfigFromJson(raw: unknown, path: string): RunConfig {
 export function checkedRunConfig(raw: unknown, path: string): RunConfig {
   const activation = raw !== null && typeof raw === 'object' ? (raw as Record<string, unknown>).activation : undefined;
   if (activation !== undefined && activation !== 'relu' && (raw as Record<string, unknown>).format === 'metagrad-run/1') throw new CheckpointError(`${path}: activation must be relu, got ${JSON.stringify(activation)}`);
-  return checkedJsonConfig(raw, path, 'metagrad-run/1', build, ['workers', 'reproducible', 'sampler'], (c) => `--algo ${c.algo}, --env ${c.env} and --sampler ${c.sampler ?? 'uniform'}`);
+  return checkedJsonConfig(raw, path, 'metagrad-run/1', build, ['workers', 'reproducible', 'sampler', 'gradientSurgery'], (c) => `--algo ${c.algo}, --env ${c.env} and --sampler ${c.sampler ?? 'uniform'}`);
 }
 
 /**

@@ -1,10 +1,14 @@
 // The outer loop: sample a meta-batch of tasks (from the sampler, uniform by default), ask the
 // learner for the meta-gradient (of the sampler's objective, the mean loss by default), step
-// the outer optimizer, tell the sampler the tasks' losses. Deterministic given the rng.
+// the outer optimizer, tell the sampler the tasks' losses. Deterministic given the rng. With
+// gradientSurgery 'pcgrad' the tasks' meta-gradients are taken one by one and combined by
+// PCGrad (each projected off the others it conflicts with), scaled as the mean.
 import { ArgumentError, DivergedError, describe, expectOptions } from '../errors.ts';
 import { expectRng, type Rng } from '../rng.ts';
 import type { TaskFamily } from '../envs/task.ts';
+import { mul } from '../autograd/ops/elementwise.ts';
 import type { Tensor } from '../autograd/tensor.ts';
+import { pcgrad } from './multitask.ts';
 import type { Learner, TaskData } from './learner.ts';
 import type { TaskSampler } from './samplers/sampler.ts';
 
@@ -36,6 +40,12 @@ export interface MetaTrainOptions {
    * optimizer applies it (default true), instead of training on with NaN weights.
    */
   stopOnNonFinite?: boolean;
+  /**
+   * 'pcgrad': the meta-batch's task gradients combined by PCGrad's surgery (Yu et al. 2020),
+   * divided by the batch size (with no conflict, the mean gradient); its projection order is
+   * drawn from rng. Default: the learner's mean (or the sampler's objective).
+   */
+  gradientSurgery?: 'pcgrad';
 }
 
 /**
@@ -58,6 +68,8 @@ export function metaTrain(o: MetaTrainOptions): number[] {
   const start = o.startStep ?? 0;
   if (!Number.isInteger(start) || start < 0 || start > o.metaSteps) throw new ArgumentError(`metaTrain: startStep must be an integer from 0 to metaSteps (${o.metaSteps}), got ${describe(start)}`);
   const stopOnNonFinite = o.stopOnNonFinite ?? true;
+  const surgery = o.gradientSurgery;
+  if (surgery !== undefined && surgery !== 'pcgrad') throw new ArgumentError(`metaTrain: gradientSurgery must be 'pcgrad' or absent, got ${describe(surgery)}`);
   const losses: number[] = [];
   for (let step = start; step < o.metaSteps; step++) {
     const drawn = sampler ? sampler.sample(o.rng, o.metaBatch, step) : o.family.sample(o.rng, o.metaBatch);
@@ -66,7 +78,8 @@ export function metaTrain(o: MetaTrainOptions): number[] {
       query: t.sample(o.rng, o.querySize ?? o.shots),
     }));
     const objective = sampler?.objective?.(drawn);
-    const r = objective ? o.learner.metaGradient(tasks, objective) : o.learner.metaGradient(tasks);
+    if (objective && surgery) throw new ArgumentError(`metaTrain: gradientSurgery '${surgery}' combines the tasks' gradients itself; the sampler '${sampler!.name}' weighs them by its objective`);
+    const r = surgery ? surgeryStep(o.learner, tasks, o.rng) : objective ? o.learner.metaGradient(tasks, objective) : o.learner.metaGradient(tasks);
     const { loss, grads } = r;
     if (stopOnNonFinite) checkFinite(step, r.objective ?? loss, grads);
     o.optimizer.step(grads);
@@ -76,6 +89,14 @@ export function metaTrain(o: MetaTrainOptions): number[] {
     o.onStep?.(step, loss);
   }
   return losses;
+}
+
+/** PCGrad over the tasks' own meta-gradients, divided by their number; the mean loss. */
+function surgeryStep(learner: Learner, tasks: readonly TaskData[], rng: Rng): { loss: number; grads: Tensor[]; taskLosses: number[]; objective?: number } {
+  const each = tasks.map((t) => learner.metaGradient([t]));
+  const taskLosses = each.map((r) => r.loss);
+  const grads = pcgrad(each.map((r) => r.grads), rng).map((g) => mul(g, 1 / tasks.length));
+  return { loss: taskLosses.reduce((a, b) => a + b, 0) / tasks.length, grads, taskLosses };
 }
 
 function checkFinite(step: number, loss: number, grads: readonly Tensor[]): void {
