@@ -9,8 +9,8 @@
 // set) and the pixel nearest-neighbour baseline.
 import { setReproducible } from '../src/kernels/backend.ts';
 import { Adam } from '../src/nn/optim.ts';
-import { Activation, Conv2d, Flatten, Linear, Sequential } from '../src/nn/layers.ts';
-import { BatchNorm2d } from '../src/nn/batchnorm.ts';
+import { Linear, Sequential } from '../src/nn/layers.ts';
+import { convNet } from '../src/nn/convnet.ts';
 import { DigitsFewShot, type DigitImages } from '../src/envs/digits.ts';
 import { ProtoNet } from '../src/meta/protonet.ts';
 import { MAML, anil } from '../src/meta/maml.ts';
@@ -39,9 +39,7 @@ export const FEWSHOT_SHOTS = [1, 5] as const;
 
 /** The embedding network: three stride-2 conv blocks and a flatten (28 → 14 → 7 → 4; 512 features). */
 export function digitsEmbedding(seed: number): Module {
-  const rng = new Rng(seed);
-  const block = (cin: number, cout: number) => [new Conv2d(cin, cout, 3, { stride: 2, padding: 1, rng }), new BatchNorm2d(cout, { stats: 'batch' }), new Activation('relu')];
-  return new Sequential(...block(1, 32), ...block(32, 32), ...block(32, 32), new Flatten());
+  return convNet({ blocks: 3, filters: 32, rng: new Rng(seed) });
 }
 
 export interface FewshotRow {

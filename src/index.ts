@@ -40,6 +40,8 @@ export type { BackendName, Kernels, GemmArgs, ConvGeometry } from './kernels/typ
 export { Module, Scope, innerParameterNames } from './nn/module.ts';
 export type { ParamMap } from './nn/module.ts';
 export { Linear, Conv1d, Conv2d, Activation, Flatten, Sequential, MLP } from './nn/layers.ts';
+export { convNet, convNetFeatures } from './nn/convnet.ts';
+export type { ConvNetOptions } from './nn/convnet.ts';
 export type { LayerOptions, ConvLayerOptions, MLPOptions, ActivationName } from './nn/layers.ts';
 export { BatchNorm1d, BatchNorm2d } from './nn/batchnorm.ts';
 export { MSRConv2d, MSRLinear, LocallyConnected1d } from './nn/msr.ts';
@@ -73,7 +75,7 @@ export { Reptile } from './meta/reptile.ts';
 export type { ReptileOptions } from './meta/reptile.ts';
 export { Pretrain } from './meta/pretrain.ts';
 export type { PretrainOptions } from './meta/pretrain.ts';
-export { summarize, evaluate } from './meta/metrics.ts';
+export { summarize, evaluate, classificationAccuracy } from './meta/metrics.ts';
 export type { Summary, EvalOptions, EvalResult } from './meta/metrics.ts';
 export { metaTrain } from './meta/train.ts';
 export { registerLearner, learnerEntry, learnerNames, innerLoopOptions } from './meta/registry.ts';
@@ -112,6 +114,7 @@ export type { Env, EnvFamily, EnvSpec, Space, BoxSpace, DiscreteSpace, StepResul
 export { PointNav2D, Reach2D } from './envs/rl/pointnav.ts';
 export { withTaskInObservation } from './envs/rl/oracle.ts';
 export { DataError, DigitsFewShot, digitClassSplits, digitImages } from './envs/digits.ts';
+export { digitsFewShotEntry } from './envs/digits-entry.ts';
 export type { DigitImages, DigitSplit, DigitsFewShotOptions } from './envs/digits.ts';
 export { ProtoNet, prototypeLogits } from './meta/protonet.ts';
 export type { ProtoNetOptions } from './meta/protonet.ts';

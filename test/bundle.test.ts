@@ -24,9 +24,11 @@ import { pathToFileURL } from 'node:url';
 // CheetahLite, its planar multibody physics and four task families (#10), to 191; the RL
 // environments by name, the meta-RL run config and PPO (#10) to 196; task samplers over meta-RL
 // and checkpoints of RL runs (#10), ARM, its baselines and the group-shift families (#11) to
-// 207; MSRConv2d and the system-identification families to 210, so the budget rose from 235 to
-// 265 KiB.
-const BUDGET_BYTES = 265 * 1024;
+// 207; MSRConv2d and the system-identification families to 210; environments that build their
+// own networks (MSR's four, the few-shot conv net, the digits family by name), ProtoNet by name,
+// PCGrad over a meta-batch and accuracy in evaluation (#11) to 220, so the budget rose from 235
+// to 265 and then 275 KiB.
+const BUDGET_BYTES = 275 * 1024;
 
 test(`dist/index.js (minified ESM, WASM inlined) is under ${BUDGET_BYTES / 1024} KiB`, () => {
   const size = statSync('dist/index.js').size;

@@ -103,7 +103,7 @@ test('eval --json has the documented fields and is reproducible with the same se
 
 test('bad input: one line on stderr, exit code 2, no stack trace', () => {
   const cases: [string[], string][] = [
-    [['train', '--env', 'mujoco'], "--env must be one of sinusoid, robust-sine, pendulum-sysid, cartpole-sysid, msr-rank1, msr-rank2, msr-rank5 (meta-learning), pointnav, reach2d, cheetah-vel, cheetah-dir, cheetah-body, cheetah-noisevel, pendulum, cartpole, khazaddum (meta-RL) or rotated-digits, group-shift-2d (group shift), got 'mujoco'"],
+    [['train', '--env', 'mujoco'], "--env must be one of sinusoid, robust-sine, pendulum-sysid, cartpole-sysid, msr-rank1, msr-rank2, msr-rank5, digits-fewshot (meta-learning), pointnav, reach2d, cheetah-vel, cheetah-dir, cheetah-body, cheetah-noisevel, pendulum, cartpole, khazaddum (meta-RL) or rotated-digits, group-shift-2d (group shift), got 'mujoco'"],
     [['train', '--algo', 'sgd'], '--algo must be one of'],
     [['train', '--meta-steps', 'ten'], "--meta-steps must be an integer from 0 to 10000000, got 'ten'"],
     [['train', '--inner-lr=-1'], '--inner-lr must be a number >= 0'],

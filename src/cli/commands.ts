@@ -233,7 +233,7 @@ export const evalCommand: Command = {
     const { config, learner, family } = loadRun(v.run);
     const r = evalRun(learner, family, o);
     const shifted = evalShifted(learner, family, o);
-    const fields = (e: EvalResult) => ({ mean: e.mean, stderr: e.stderr, cvar: e.cvar, worst: e.worst, diverged: e.diverged });
+    const fields = (e: EvalResult) => ({ mean: e.mean, stderr: e.stderr, cvar: e.cvar, worst: e.worst, diverged: e.diverged, ...(e.accuracy ? { accuracy: e.accuracy } : {}) });
     if (v.json) {
       console.log(JSON.stringify({ run: v.run, algo: config.algo, env: config.env, tasks: r.tasks, shots: r.shots, alpha: r.alpha, steps: r.steps, ...fields(r), shifted: shifted && fields(shifted) }));
     } else {

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DataError, digitImages, type DigitImages } from '../envs/digits.ts';
+import { digitsFewShotEntry } from '../envs/digits-entry.ts';
+import { environmentNames, registerEnvironment } from '../envs/registry.ts';
 
 let cached: { dir: string; images: DigitImages } | null = null;
 
@@ -42,4 +44,12 @@ export function readDigitFiles(dir: string = mnistDigitsDir()): DigitImages {
   const images = digitImages(raw, dir);
   cached = { dir, images };
   return images;
+}
+
+/**
+ * Registers the environments whose images are the mnist package's (digits-fewshot), once per
+ * process: the command line and its task workers call it before reading a run's config.
+ */
+export function registerDigitEnvironments(): void {
+  if (!environmentNames().includes('digits-fewshot')) registerEnvironment(digitsFewShotEntry(() => readDigitFiles()));
 }

@@ -4,6 +4,7 @@ import { setFlagsFromString } from 'node:v8';
 import { DivergedError, MetagradError } from '../errors.ts';
 import { COMMANDS, EXIT_DIVERGED, runCommand } from './commands.ts';
 import { UsageError } from './io.ts';
+import { registerDigitEnvironments } from './digit-files.ts';
 
 const USAGE = `metagrad <command> [options]
 
@@ -45,4 +46,5 @@ function main(argv: string[]): number {
 // Node 20 validates relaxed SIMD (the fused multiply-add GEMM build) only behind this flag, set
 // before the first compile (kernels compile lazily, at the first product). Browsers have it on.
 setFlagsFromString('--experimental-wasm-relaxed-simd');
+registerDigitEnvironments(); // its images are read when a run of it starts, not here
 process.exitCode = main(process.argv.slice(2));

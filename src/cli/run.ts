@@ -126,10 +126,10 @@ function trainWith(c: RunConfig, learner: Learner, single: Learner, family: Task
   return { learner, family, sampler, losses, seconds: (performance.now() - t0) / 1000, diverged };
 }
 
-/** Held-out tasks come from their own seed stream, never from the training one. */
+/** Held-out tasks come from their own seed stream, never from the training one (and from the family's held-out split when it has one). */
 export function heldOut(family: TaskFamily, n: number, seed: number) {
   const rng = heldOutRng(seed);
-  return { tasks: family.sample(rng, n), rng };
+  return { tasks: family.heldOut ? family.heldOut(rng, n) : family.sample(rng, n), rng };
 }
 
 export function evalRun(learner: Learner, family: TaskFamily, o: { tasks: number; shots: number; steps: number; alpha: number; seed: number }): EvalResult {
@@ -241,12 +241,15 @@ export function curvePlot(curves: { label: string; losses: readonly number[] }[]
 }
 
 export function evalTable(rows: { name: string; r: EvalResult }[], stepsShown: number[]): string {
-  const lines = [`| learner | after steps | mean | ± stderr | CVaR@${rows[0].r.alpha} | worst |`, '|---|---:|---:|---:|---:|---:|'];
+  // a classification family's accuracy (± its 95% interval) beside the loss's tail
+  const accuracy = rows.every(({ r }) => r.accuracy);
+  const lines = [`| learner | after steps | mean | ± stderr | CVaR@${rows[0].r.alpha} | worst |${accuracy ? ' accuracy | ± 95% |' : ''}`, `|---|---:|---:|---:|---:|---:|${accuracy ? '---:|---:|' : ''}`];
   const notes: string[] = [];
   for (const { name, r } of rows) {
     for (const s of stepsShown) {
       if (s >= r.steps.length) continue;
-      lines.push(`| ${name} | ${s} | ${r.mean[s].toFixed(3)} | ${r.stderr[s].toFixed(3)} | ${r.cvar[s].toFixed(3)} | ${r.worst[s].toFixed(3)} |`);
+      const acc = accuracy ? ` ${(100 * r.accuracy!.mean[s]).toFixed(1)}% | ${(100 * r.accuracy!.ci95[s]).toFixed(1)}% |` : '';
+      lines.push(`| ${name} | ${s} | ${r.mean[s].toFixed(3)} | ${r.stderr[s].toFixed(3)} | ${r.cvar[s].toFixed(3)} | ${r.worst[s].toFixed(3)} |${acc}`);
       if (r.diverged[s]) notes.push(`${name}: ${r.diverged[s]} of ${r.tasks} tasks diverged (loss not finite) after ${s} steps; they count as Infinity`);
     }
   }

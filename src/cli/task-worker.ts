@@ -6,9 +6,11 @@ import { parentPort } from 'node:worker_threads';
 import { startTaskWorker } from '../meta/parallel.ts';
 import { setReproducible } from '../kernels/backend.ts';
 import { makeFamily, makeLearner, type RunConfig } from './run.ts';
+import { registerDigitEnvironments } from './digit-files.ts';
 
 // The caller's kernels: the relaxed-SIMD build validates only behind this flag (see main.ts).
 setFlagsFromString('--experimental-wasm-relaxed-simd');
+registerDigitEnvironments();
 parentPort!.once('message', (init) => startTaskWorker(init, (spec) => {
   const c = spec as RunConfig;
   setReproducible(c.reproducible === true); // the caller's kernels, or the shards would differ

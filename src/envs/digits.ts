@@ -123,6 +123,10 @@ export class DigitsFewShot implements TaskFamily {
   readonly ways: number;
   /** The classes of this split (4·digit + quarter turns). */
   readonly classes: readonly number[];
+  /** 15 queries of each class, as the few-shot papers test. */
+  readonly evalQuerySize = 15;
+  private readonly splitSeed: number;
+  private testSplit: DigitsFewShot | null = null;
 
   constructor(readonly images: DigitImages, options: DigitsFewShotOptions = {}) {
     if (images === null || typeof images !== 'object' || !Array.isArray(images.perDigit) || images.perDigit.length !== 10) {
@@ -131,7 +135,8 @@ export class DigitsFewShot implements TaskFamily {
     options = expectOptions('DigitsFewShot', options);
     this.split = options.split ?? 'train';
     if (!['train', 'val', 'test'].includes(this.split)) throw new ArgumentError(`DigitsFewShot: split must be train, val or test, got ${describe(this.split)}`);
-    this.classes = digitClassSplits(expectNumber('DigitsFewShot', 'splitSeed', options.splitSeed ?? 0, { integer: true, min: 0 }))[this.split];
+    this.splitSeed = expectNumber('DigitsFewShot', 'splitSeed', options.splitSeed ?? 0, { integer: true, min: 0 });
+    this.classes = digitClassSplits(this.splitSeed)[this.split];
     this.ways = expectNumber('DigitsFewShot', 'ways', options.ways ?? 5, { integer: true, min: 2, max: this.classes.length });
     this.outputSize = this.ways;
     this.name = `digits-${this.split}`;
@@ -147,6 +152,12 @@ export class DigitsFewShot implements TaskFamily {
       for (let j = 0; j < this.ways; j++) id.push(pool.splice(rng.int(pool.length), 1)[0]);
       return this.task(id);
     });
+  }
+
+  /** Held-out tasks: N-way tasks of the test split's classes, never trained on. */
+  heldOut(rng: Rng, n: number): Task[] {
+    this.testSplit ??= this.split === 'test' ? this : new DigitsFewShot(this.images, { split: 'test', ways: this.ways, splitSeed: this.splitSeed });
+    return this.testSplit.sample(rng, n);
   }
 
   task(id: readonly number[]): Task {

@@ -28,8 +28,11 @@ export interface PlotOptions {
 
 export interface EnvironmentEntry extends Entry {
   create(options: OptionValues): TaskFamily;
-  /** The network a run trains on this family, when not the MLP of --hidden (MSR's layers). */
-  model?(family: TaskFamily, options: OptionValues, rng: Rng): Module;
+  /**
+   * The network a run trains on this family, when not the MLP of --hidden (MSR's layers, a conv
+   * net for images); `head` false for a learner that compares embeddings (ProtoNet).
+   */
+  model?(family: TaskFamily, options: OptionValues, rng: Rng, head: boolean): Module;
   /** SVG pictures of a few held-out tasks before and after adaptation, one per task. */
   plots?(family: TaskFamily, learner: Adapter, o: PlotOptions): string[];
 }

@@ -34,6 +34,13 @@ export interface TaskFamily {
   sample(rng: Rng, n: number): Task[];
   /** The task with this identifier (ids outside the box are allowed: distribution shift). */
   task(id: readonly number[]): Task;
+  /**
+   * n tasks kept out of training, for evaluation (few-shot classes: the test split's); absent,
+   * held-out tasks are fresh draws of sample().
+   */
+  heldOut?(rng: Rng, n: number): Task[];
+  /** Query points per task in evaluation (default 100; few-shot classes: 15 per class). */
+  readonly evalQuerySize?: number;
   /** n held-out tasks under a shift the family defines (the hard end of its box), for evaluation. */
   shifted?(rng: Rng, n: number): Task[];
   /** What shifted() draws, in a few words for tables. */

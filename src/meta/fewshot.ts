@@ -10,6 +10,7 @@ import { tidy } from '../autograd/tidy.ts';
 import { expectRng, type Rng } from '../rng.ts';
 import type { Batch, TaskFamily } from '../envs/task.ts';
 import type { Learner } from './learner.ts';
+import { classificationAccuracy } from './metrics.ts';
 import type { Module } from '../nn/module.ts';
 import { Adam } from '../nn/optim.ts';
 import { grad } from '../autograd/grad.ts';
@@ -136,15 +137,7 @@ export function fewShotAccuracy(classifier: FewShotClassifier, family: TaskFamil
     const support = task.sample(rng, shots);
     const query = task.sample(rng, queries);
     return tidy(() => { // (not under noGrad: an adapting learner takes gradients on the support set)
-      const logits = classifier.classify(support, query.x);
-      const ways = logits.shape[1];
-      let right = 0;
-      for (let i = 0; i < query.y.size; i++) {
-        let best = 0;
-        for (let c = 1; c < ways; c++) if (logits.data[i * ways + c] > logits.data[i * ways + best]) best = c;
-        if (best === query.y.data[i]) right++;
-      }
-      return right / query.y.size;
+      return classificationAccuracy(classifier.classify(support, query.x), query.y);
     });
   });
   const mean = perEpisode.reduce((a, b) => a + b, 0) / episodes;

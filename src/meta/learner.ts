@@ -52,6 +52,11 @@ export interface Learner {
   afterStep?(): void;
   /** Learned or adjusted state beyond the model's parameters (inner rates), for checkpoints. */
   extraState?(): Record<string, Tensor>;
+  /**
+   * Scores [Q, classes] of queries under a support set, for a learner that does not predict
+   * with model.call (a ProtoNet: minus distances to the support's class prototypes).
+   */
+  classify?(support: Batch, queryX: Tensor, params?: ParamMap): Tensor;
   /** True when a meta-step needs every task on one thread (parallelTasks refuses it then). */
   readonly needsWholeBatch?: boolean;
 }

@@ -4,6 +4,7 @@ import { ArgumentError, MetagradError, describe, expectNumber, expectOptions } f
 import { expectRng, type Rng } from '../rng.ts';
 import { noGrad } from '../autograd/tape.ts';
 import { tidy } from '../autograd/tidy.ts';
+import { Tensor } from '../autograd/tensor.ts';
 import type { TaskFamily, Task } from '../envs/task.ts';
 import type { Learner } from './learner.ts';
 import { lossFn } from './learner.ts';
@@ -61,10 +62,35 @@ export interface EvalResult {
   diverged: number[];
   /** perTask[s][i]: loss of task i after s steps. */
   perTask: number[][];
+  /**
+   * Classification families: the query accuracy after each step count, averaged over tasks, and
+   * its 95% interval's half-width (1.96 standard errors over tasks).
+   */
+  accuracy?: { mean: number[]; ci95: number[] };
 }
 
 /**
- * Post-adaptation query loss of a learner on held-out tasks after 0..steps inner steps.
+ * The fraction of rows whose highest score is their label (ties: the first class).
+ * @example classificationAccuracy(tensor([[2, 1], [0, 3], [5, 4]]), tensor([0, 1, 1])) // 2 / 3
+ */
+export function classificationAccuracy(scores: Tensor, labels: Tensor): number {
+  if (!(scores instanceof Tensor) || scores.ndim !== 2 || !(labels instanceof Tensor) || labels.size !== scores.shape[0]) {
+    throw new ArgumentError(`classificationAccuracy: scores must be [n, classes] and labels hold n classes, got ${describe(scores)} and ${describe(labels)}`);
+  }
+  const [n, classes] = scores.shape;
+  let right = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (scores.data[i * classes + c] > scores.data[i * classes + best]) best = c;
+    if (best === labels.data[i]) right++;
+  }
+  return right / n;
+}
+
+/**
+ * Post-adaptation query loss of a learner on held-out tasks after 0..steps inner steps (and,
+ * on a classification family, the query accuracy). A learner with classify() (ProtoNet) is
+ * scored by it, others by model.call.
  * @example evaluate(new MAML(new MLP([1, 8, 1])), new Sinusoid(), { tasks: new Sinusoid().sample(new Rng(0), 10), shots: 5, steps: 1, rng: new Rng(1) }).mean // [loss before, after 1 step]
  */
 export function evaluate(learner: Learner, family: TaskFamily, options: EvalOptions): EvalResult {
@@ -80,10 +106,12 @@ export function evaluate(learner: Learner, family: TaskFamily, options: EvalOpti
   const shots = expectNumber('evaluate', 'shots', options.shots, { integer: true, min: 1 });
   const steps = expectNumber('evaluate', 'steps', options.steps, { integer: true, min: 0 });
   const alpha = expectNumber('evaluate', 'alpha', options.alpha ?? 0.1, { min: 0, above: true, max: 1 });
-  const querySize = expectNumber('evaluate', 'querySize', options.querySize ?? 100, { integer: true, min: 1 });
+  const querySize = expectNumber('evaluate', 'querySize', options.querySize ?? family.evalQuerySize ?? 100, { integer: true, min: 1 });
   expectRng('evaluate', rng);
   const loss = lossFn(family.loss);
   const perTask: number[][] = Array.from({ length: steps + 1 }, () => []);
+  const classification = family.loss === 'crossEntropy';
+  const accuracy: number[][] = Array.from({ length: classification ? steps + 1 : 0 }, () => []);
   const theta = learner.model.paramMap();
   for (const task of tasks) {
     const support = task.sample(rng, shots);
@@ -93,7 +121,9 @@ export function evaluate(learner: Learner, family: TaskFamily, options: EvalOpti
       for (let s = 0; s <= steps; s++) {
         if (s > 0) params = learner.adapt(params, support, 1);
         const p = params;
-        perTask[s].push(noGrad(() => loss(learner.model.call(query.x, p), query.y).item()));
+        const scores = noGrad(() => (learner.classify ? learner.classify(support, query.x, p) : learner.model.call(query.x, p)));
+        perTask[s].push(noGrad(() => loss(scores, query.y).item()));
+        if (classification) accuracy[s].push(classificationAccuracy(scores, query.y));
       }
     });
   }
@@ -102,5 +132,13 @@ export function evaluate(learner: Learner, family: TaskFamily, options: EvalOpti
     tasks: tasks.length, shots, alpha, steps: perTask.map((_, s) => s),
     mean: sums.map((s) => s.mean), stderr: sums.map((s) => s.stderr), cvar: sums.map((s) => s.cvar), worst: sums.map((s) => s.worst),
     diverged: sums.map((s) => s.diverged), perTask,
+    ...(classification ? { accuracy: { mean: accuracy.map(meanOf), ci95: accuracy.map((a) => 1.96 * standardError(a)) } } : {}),
   };
 }
+
+const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const standardError = (xs: readonly number[]) => {
+  if (xs.length < 2) return 0;
+  const m = meanOf(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) / xs.length);
+};

@@ -3,7 +3,7 @@
 // (src/options.ts) and builds its learner around a model for a task family. Adding a learner is
 // one file that exports its entry, plus one line in BUILT_IN below (or registerLearner(entry)
 // from outside the library).
-import { expectNumber } from '../errors.ts';
+import { ArgumentError, expectNumber } from '../errors.ts';
 import type { TaskFamily } from '../envs/task.ts';
 import type { Module } from '../nn/module.ts';
 import { Registry, type Entry, type OptionSpec, type OptionValues } from '../options.ts';
@@ -11,11 +11,14 @@ import type { Learner } from './learner.ts';
 import { MAML, anil, metaSGD } from './maml.ts';
 import { Pretrain } from './pretrain.ts';
 import { Reptile } from './reptile.ts';
+import { ProtoNet } from './protonet.ts';
 
 export interface LearnerEntry extends Entry {
   create(model: Module, family: TaskFamily, options: OptionValues): Learner;
   /** The sampler a run of this learner uses unless --sampler says otherwise (default uniform). */
   readonly defaultSampler?: string;
+  /** The learner compares embeddings (ProtoNet): its network ends in an embedding, with no output layer of the family's size. */
+  readonly embeds?: boolean;
 }
 
 /**
@@ -43,6 +46,14 @@ const BUILT_IN = (): LearnerEntry[] => [
     name: 'pretrain', summary: 'the baseline: joint training on all tasks, fine-tuned at test time',
     // inner-steps is recorded with the run, as for the others; pretraining has no inner loop
     options: innerLoopOptions(), create: (m, f, o) => new Pretrain(m, { innerLr: o.innerLr as number, loss: f.loss }),
+  },
+  {
+    name: 'protonet', summary: 'prototypical networks: classes by distance to their mean support embedding (Snell et al. 2017)',
+    options: [], embeds: true,
+    create: (m, f) => {
+      if (f.loss !== 'crossEntropy') throw new ArgumentError(`protonet classifies; --env ${f.name} is a regression family (loss ${f.loss}): choose a classification family such as digits-fewshot`);
+      return new ProtoNet(m, { ways: f.outputSize });
+    },
   },
   {
     name: 'rmaml', summary: "RMAML: MAML with the hypergradient inner rate and the prioritized task buffer (--sampler buffer)",

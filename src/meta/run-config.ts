@@ -204,8 +204,10 @@ export function makeLearner(c: RunConfig, family: TaskFamily): Learner {
   checkConfig('makeLearner', c);
   if (family === null || typeof family !== 'object' || typeof family.sample !== 'function') throw new ArgumentError(`makeLearner: family must be a TaskFamily, got ${describe(family)}`);
   const { env } = entryOptions(c);
-  const model = environment(c.env).model?.(family, env, new Rng(c.seed)) ?? new MLP([family.inputSize, ...c.hidden, family.outputSize], { activation: c.activation, rng: new Rng(c.seed) });
-  return learnerEntry(c.algo).create(model, family, entryOptions(c).learner);
+  const entry = learnerEntry(c.algo);
+  const head = !entry.embeds;
+  const model = environment(c.env).model?.(family, env, new Rng(c.seed), head) ?? new MLP([family.inputSize, ...c.hidden, ...(head ? [family.outputSize] : [])], { activation: c.activation, rng: new Rng(c.seed) });
+  return entry.create(model, family, entryOptions(c).learner);
 }
 
 /**
