@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import {
   Adam, AdamW, BatchNorm1d, BatchNorm2d, Conv2d, Linear, MLP, Rng, SGD, Sequential, Activation, Flatten, Tensor, conv2d,
   grad, kaimingUniform, mean, mseLoss, sum, tensor, xavierUniform, ShapeError,
+  convNet, convNetFeatures, randn, ArgumentError,
 } from '../src/index.ts';
 import { assertClose, assertShape, assertThrowsTyped } from './helpers.ts';
 
@@ -168,6 +169,18 @@ test('a training loop with backward() and zeroGrad() fits a line', () => {
   assertClose(lin.localParameter('weight'), [2], 1e-6);
   assertClose(lin.localParameter('bias'), [1], 1e-6);
   assert.ok(mean(lin.call(x)).item() > 0);
+});
+
+test('convNet: each block halves the side (rounding up), the flatten is convNetFeatures wide, the head maps it to the classes', () => {
+  for (const [blocks, filters, size] of [[1, 3, 5], [3, 2, 28], [4, 1, 9], [2, 5, 1]]) {
+    const side = Array.from({ length: blocks }).reduce<number>((s) => Math.ceil(s / 2), size);
+    assert.is(convNetFeatures(blocks, filters, size), filters * side * side, `${blocks} blocks of ${filters} on ${size}`);
+    const x = randn([2, 1, size, size], { rng: new Rng(1) });
+    assert.equal(convNet({ blocks, filters, size, rng: new Rng(0) }).call(x).shape, [2, convNetFeatures(blocks, filters, size)]);
+    assert.equal(convNet({ blocks, filters, size, outputs: 7, rng: new Rng(0) }).call(x).shape, [2, 7]);
+  }
+  assert.is(convNet().childModules().length, 4 * 3 + 1, "Finn et al.'s four blocks by default");
+  assertThrowsTyped(() => convNet({ blocks: 0 }), ArgumentError, 'convNet: blocks must be');
 });
 
 test.run();
