@@ -23,7 +23,7 @@ import { metaTrain } from '../src/meta/train.ts';
 import type { Module } from '../src/nn/module.ts';
 import { Rng } from '../src/rng.ts';
 
-export const FEWSHOT = { ways: 5, metaSteps: 600, metaBatch: 4, queries: 15, episodes: 600, lr: 1e-3, innerLr: 0.4 } as const;
+export const FEWSHOT = { ways: 5, metaSteps: 2400, metaBatch: 4, queries: 15, episodes: 600, lr: 1e-3, innerLr: 0.4 } as const;
 
 /** The meta-learners of the table, by row name. */
 export const FEWSHOT_LEARNERS = ['ProtoNet (conv, 3 blocks)', 'MAML (2nd order, 1 step)', 'MAML (1st order, 1 step)', 'ANIL (1 step)'] as const;

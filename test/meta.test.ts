@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   Adam, MAML, MLP, Pretrain, Reptile, Rng, Sinusoid, Tensor, anil, evaluate, grad, metaSGD, metaTrain, mseLoss,
-  noGrad, summarize, type TaskData,
+  noGrad, summarize, convNet, crossEntropy, randn, tensor, type TaskData,
 } from '../src/index.ts';
 import { assertClose } from './helpers.ts';
 
@@ -111,6 +111,20 @@ test('FOMAML gradient is the query gradient at the adapted weights', () => {
   grads.forEach((g, i) => assertClose(g, expected[i], 1e-12, 1e-9));
   const secondOrder = new MAML(model, { innerLr: 0.05, innerSteps: 1 }).metaGradient([data]).grads;
   assert.ok(secondOrder.some((g, i) => Array.from(g.data).some((v, j) => Math.abs(v - grads[i].data[j]) > 1e-4)));
+});
+
+test('FOMAML on the few-shot conv net (batch norm by the batch, cross-entropy): the query gradient at the adapted weights, by hand', () => {
+  const net = convNet({ blocks: 2, filters: 4, outputs: 5, rng: new Rng(0), dtype: 'float64' });
+  const rng = new Rng(1);
+  const batch = () => ({ x: randn([10, 1, 28, 28], { rng, dtype: 'float64' }).detach(), y: tensor([0, 1, 2, 3, 4, 0, 1, 2, 3, 4]) });
+  const task = { support: batch(), query: batch() };
+  const { grads } = new MAML(net, { innerLr: 0.4, firstOrder: true, loss: 'crossEntropy' }).metaGradient([task]);
+  // θ' = θ − 0.4 ∇L_support(θ), then ∇ of the query loss at θ' with respect to θ'
+  const theta = net.paramMap();
+  const gs = grad(crossEntropy(net.call(task.support.x, theta), task.support.y), [...theta.values()]);
+  const adapted = new Map([...theta].map(([n, t], i) => [n, tensor(Array.from(t.data, (v, j) => v - 0.4 * gs[i].data[j]), { shape: t.shape, dtype: 'float64', requiresGrad: true })]));
+  const expected = grad(crossEntropy(net.call(task.query.x, adapted), task.query.y), [...adapted.values()]);
+  grads.forEach((g, i) => assertClose(g, expected[i], 1e-13, 1e-10, `parameter ${i}`));
 });
 
 test('Meta-SGD: d loss / d alpha is non-zero in second- and first-order modes and equals finite differences', () => {
