@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import {
   Adam, MAML, MLP, Reptile, Rng, Sinusoid, add, backendKernels, matmul, transpose, conv2d, threadedKernels, getBackend, grad, hvp, matmulT, mseLoss, noGrad, randn, relu, tapeBytes, tensor, tidy,
-  parallelTasks, type ParallelLearner, type TaskData, type Tensor, Activation, BatchNorm2d, Conv2d, Flatten, Linear, Sequential,
+  parallelTasks, type ParallelLearner, type TaskData, type Tensor, convNet, concat, crossEntropy,
 } from '../src/index.ts';
 import { makeFamily, makeLearner, makeSampler, metaTrain, runConfig } from '../src/index.ts';
 import { CheetahLite, GaussianPolicy, PointNav2D, VectorEnv, collectEpisodes, metaTrainRL, type RLStepSeconds } from '../src/index.ts';
@@ -189,22 +189,26 @@ if (suites.includes('convmaml')) {
   // 1-shot with 5 query images a task (Finn's code queries K per class too), one inner step at
   // 0.4. Random pixels: only the learner is timed. The forward pass alone and the first-order
   // step beside the second-order one say where the time goes.
-  const convNet = () => {
-    const r = new Rng(0);
-    const block = (cin: number) => [new Conv2d(cin, 64, 3, { stride: 2, padding: 1, rng: r }), new BatchNorm2d(64, { stats: 'batch' }), new Activation('relu')];
-    return new Sequential(...block(1), ...block(64), ...block(64), ...block(64), new Flatten(), new Linear(256, 5, { rng: r }));
-  };
+  const finnNet = () => convNet({ blocks: 4, filters: 64, outputs: 5, rng: new Rng(0) });
   const episode = () => ({ x: randn([5, 1, 28, 28], { rng }).detach(), y: tensor([0, 1, 2, 3, 4]) });
   const cases = [];
   for (const T of values.quick ? [4] : [4, 32]) {
     const tasks: TaskData[] = Array.from({ length: T }, () => ({ support: episode(), query: episode() }));
     for (const firstOrder of [false, true]) {
-      const learner = new MAML(convNet(), { innerLr: 0.4, firstOrder, loss: 'crossEntropy' });
+      const learner = new MAML(finnNet(), { innerLr: 0.4, firstOrder, loss: 'crossEntropy' });
       const opt = new Adam(learner.metaParameters(), { lr: 1e-3 });
       cases.push({ name: `MAML conv 4x64, 5-way 1-shot, ${firstOrder ? 'first' : 'second'} order, meta-batch ${T}`, fn: () => tidy(() => opt.step(learner.metaGradient(tasks).grads)), work: 1 });
     }
-    const net = convNet();
+    const net = finnNet();
     cases.push({ name: `conv 4x64 forward of a meta-batch's ${2 * T} batches of 5 (no tape)`, fn: () => tidy(() => noGrad(() => tasks.forEach((t) => { net.call(t.support.x); net.call(t.query.x); }))), work: 1 });
+    // What batching the tasks could gain at most: the same images' forward and backward task by
+    // task, or stacked into one batch (a task-batched conv would do no less work than that)
+    const params = net.parameters();
+    const images = tasks.map((t) => concat([t.support.x, t.query.x], 0));
+    const labels = tasks.map((t) => concat([t.support.y, t.query.y], 0));
+    const [allImages, allLabels] = [concat(images, 0), concat(labels, 0)];
+    cases.push({ name: `conv 4x64 forward+backward, ${T} tasks of 10 images task by task`, fn: () => tidy(() => images.forEach((x, i) => grad(crossEntropy(net.call(x), labels[i]), params))), work: 1 });
+    cases.push({ name: `conv 4x64 forward+backward, the same ${10 * T} images as one batch`, fn: () => tidy(() => grad(crossEntropy(net.call(allImages), allLabels), params)), work: 1 });
   }
   await measure('convmaml', 'meta-steps/s', cases);
 }
