@@ -76,6 +76,9 @@ test('metaTrain with gradientSurgery pcgrad: each task\'s own meta-gradient, pro
   assert.ok(seen.conflict > 0 && seen.agree > 0, `both cases met: ${JSON.stringify(seen)}`);
   assertThrowsTyped(() => metaTrain({ learner: make(), family: new Sinusoid(), optimizer: { step: () => {} }, metaSteps: 1, metaBatch: 2, shots: 5, rng: new Rng(0), gradientSurgery: 'mgda' as 'pcgrad' }),
     ArgumentError, 'metaTrain: gradientSurgery must be \'pcgrad\' or absent, got the string "mgda"');
+  const rmaml = new MAML(new MLP([1, 8, 1]), { innerLrHypergradient: 1e-4, name: 'rmaml' });
+  assertThrowsTyped(() => metaTrain({ learner: rmaml, family: new Sinusoid(), optimizer: { step: () => {} }, metaSteps: 1, metaBatch: 2, shots: 5, rng: new Rng(0), gradientSurgery: 'pcgrad' }),
+    ArgumentError, "the learner 'rmaml' needs the whole meta-batch at once");
 });
 
 test.run();

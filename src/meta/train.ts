@@ -70,6 +70,7 @@ export function metaTrain(o: MetaTrainOptions): number[] {
   const stopOnNonFinite = o.stopOnNonFinite ?? true;
   const surgery = o.gradientSurgery;
   if (surgery !== undefined && surgery !== 'pcgrad') throw new ArgumentError(`metaTrain: gradientSurgery must be 'pcgrad' or absent, got ${describe(surgery)}`);
+  if (surgery && o.learner.needsWholeBatch) throw new ArgumentError(`metaTrain: gradientSurgery '${surgery}' takes the tasks one by one; the learner '${o.learner.name}' needs the whole meta-batch at once (its inner-rate rule)`);
   const losses: number[] = [];
   for (let step = start; step < o.metaSteps; step++) {
     const drawn = sampler ? sampler.sample(o.rng, o.metaBatch, step) : o.family.sample(o.rng, o.metaBatch);
