@@ -104,6 +104,11 @@ test('metagrad train --env msr-rank2 --model msr|fc|lc|conv: the network the run
       const u = fromSafetensors(file(model)).tensors.U;
       if (model === 'msr') assert.not.equal(Array.from(u.data), Array.from(fresh.model.localParameter('U').data), 'U is meta-learned');
     }
+    const ev = cli(['eval', '--run', join(dir, 'msr'), '--tasks', '3', '--shots', '1']);
+    assert.is(ev.status, 0, ev.stderr);
+    const hidden = cli(['train', '--env', 'msr-rank1', '--hidden', '8', '--out', join(dir, 'hidden')]);
+    assert.is(hidden.status, 2);
+    assert.is(hidden.stderr.trim(), 'metagrad train: --hidden sizes the MLP; --env msr-rank1 builds its own network (its options are listed under it in train --help)');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

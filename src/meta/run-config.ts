@@ -103,6 +103,10 @@ function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string)
   const learner = parseOptions(learnerEntry(head.algo as string).options, get, name, {});
   const tail = parseOptions(RUN_OPTIONS_TAIL, get, name, { ...head });
   const env = parseOptions(environment(head.env as string).options, get, name, {});
+  // (config.json records the default sizes for every run, so only other sizes are refused)
+  if (environment(head.env as string).model && String(tail.hidden) !== String(RUN_OPTIONS_TAIL[1].dflt({}))) {
+    throw new ArgumentError(`${name(RUN_OPTIONS_TAIL[1])} sizes the MLP; --env ${head.env as string} builds its own network (its options are listed under it in train --help)`);
+  }
   const learnerSampler = learnerEntry(head.algo as string).defaultSampler ?? 'uniform';
   const { sampler } = parseOptions([{ ...SAMPLER_OPTION, choices: samplerNames(), dflt: () => learnerSampler }], get, name, {});
   const samplerOptions = parseOptions(samplerEntry(sampler as string).options, get, name, { ...head });
