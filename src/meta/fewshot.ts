@@ -10,7 +10,7 @@ import { tidy } from '../autograd/tidy.ts';
 import { expectRng, type Rng } from '../rng.ts';
 import type { Batch, TaskFamily } from '../envs/task.ts';
 import type { Learner } from './learner.ts';
-import { classificationAccuracy } from './metrics.ts';
+import { classificationAccuracy, summarize } from './metrics.ts';
 import type { Module } from '../nn/module.ts';
 import { Adam } from '../nn/optim.ts';
 import { grad } from '../autograd/grad.ts';
@@ -140,7 +140,6 @@ export function fewShotAccuracy(classifier: FewShotClassifier, family: TaskFamil
       return classificationAccuracy(classifier.classify(support, query.x), query.y);
     });
   });
-  const mean = perEpisode.reduce((a, b) => a + b, 0) / episodes;
-  const sd = episodes > 1 ? Math.sqrt(perEpisode.reduce((a, b) => a + (b - mean) ** 2, 0) / (episodes - 1)) : 0;
-  return { accuracy: mean, ci95: (1.96 * sd) / Math.sqrt(episodes), perEpisode };
+  const { mean, stderr } = summarize(perEpisode, 1);
+  return { accuracy: mean, ci95: 1.96 * stderr, perEpisode };
 }

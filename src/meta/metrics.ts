@@ -132,13 +132,6 @@ export function evaluate(learner: Learner, family: TaskFamily, options: EvalOpti
     tasks: tasks.length, shots, alpha, steps: perTask.map((_, s) => s),
     mean: sums.map((s) => s.mean), stderr: sums.map((s) => s.stderr), cvar: sums.map((s) => s.cvar), worst: sums.map((s) => s.worst),
     diverged: sums.map((s) => s.diverged), perTask,
-    ...(classification ? { accuracy: { mean: accuracy.map(meanOf), ci95: accuracy.map((a) => 1.96 * standardError(a)) } } : {}),
+    ...(classification ? { accuracy: { mean: accuracy.map((a) => summarize(a, 1).mean), ci95: accuracy.map((a) => 1.96 * summarize(a, 1).stderr) } } : {}),
   };
 }
-
-const meanOf = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const standardError = (xs: readonly number[]) => {
-  if (xs.length < 2) return 0;
-  const m = meanOf(xs);
-  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1) / xs.length);
-};

@@ -52,12 +52,14 @@ const RUN_OPTIONS_HEAD: readonly OptionSpec[] = [
   { flag: 'shots', field: 'shots', kind: 'int', min: () => 1, max: 100_000, dflt: () => 10, arg: 'K', help: 'support points per task (default 10)' },
   { flag: 'query-size', field: 'querySize', kind: 'int', min: () => 1, max: 100_000, dflt: (c) => c.shots, arg: 'N', help: 'query points per task (default: shots)' },
 ];
+const HIDDEN_OPTION: OptionSpec = { flag: 'hidden', field: 'hidden', kind: 'list', min: () => 1, max: MAX_HIDDEN, dflt: () => [40, 40], arg: 'A,B', help: `hidden layer sizes (default 40,40; each at most ${MAX_HIDDEN})` };
+const WORKERS_OPTION: OptionSpec = { flag: 'workers', field: 'workers', kind: 'int', min: () => 1, max: 64, dflt: () => 1, arg: 'N', help: 'threads the meta-batch is split over (default 1); the same seed and N\n                      give the same numbers, a different N the same up to rounding' };
 const RUN_OPTIONS_TAIL: readonly OptionSpec[] = [
   { flag: 'outer-lr', field: 'outerLr', kind: 'number', min: () => 0, above: true, dflt: () => 1e-3, arg: 'X', help: 'Adam learning rate (default 0.001)' },
-  { flag: 'hidden', field: 'hidden', kind: 'list', min: () => 1, max: MAX_HIDDEN, dflt: () => [40, 40], arg: 'A,B', help: `hidden layer sizes (default 40,40; each at most ${MAX_HIDDEN})` },
+  HIDDEN_OPTION,
   { flag: 'seed', field: 'seed', kind: 'int', min: () => 0, max: 2 ** 31 - 1, dflt: () => 0, arg: 'S', help: 'seed (default 0): the same seed gives the same numbers' },
   { flag: 'reproducible', field: 'reproducible', kind: 'flag', dflt: () => undefined, arg: '', help: 'the same bytes on every machine: plain SIMD, no fused multiply-add (about\n                      10% slower); without it, numbers depend on the CPU in the last bits' },
-  { flag: 'workers', field: 'workers', kind: 'int', min: () => 1, max: 64, dflt: () => 1, arg: 'N', help: 'threads the meta-batch is split over (default 1); the same seed and N\n                      give the same numbers, a different N the same up to rounding' },
+  WORKERS_OPTION,
 ];
 
 // Last in config.json, and only when not uniform, so the runs of before keep their bytes.
@@ -104,14 +106,14 @@ function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string)
   const tail = parseOptions(RUN_OPTIONS_TAIL, get, name, { ...head });
   const env = parseOptions(environment(head.env as string).options, get, name, {});
   // (config.json records the default sizes for every run, so only other sizes are refused)
-  if (environment(head.env as string).model && String(tail.hidden) !== String(RUN_OPTIONS_TAIL[1].dflt({}))) {
-    throw new ArgumentError(`${name(RUN_OPTIONS_TAIL[1])} sizes the MLP; --env ${head.env as string} builds its own network (its options are listed under it in train --help)`);
+  if (environment(head.env as string).model && String(tail.hidden) !== String(HIDDEN_OPTION.dflt({}))) {
+    throw new ArgumentError(`${name(HIDDEN_OPTION)} sizes the MLP; --env ${head.env as string} builds its own network (its options are listed under it in train --help)`);
   }
   const learnerSampler = learnerEntry(head.algo as string).defaultSampler ?? 'uniform';
   const { sampler } = parseOptions([{ ...SAMPLER_OPTION, choices: samplerNames(), dflt: () => learnerSampler }], get, name, {});
   const samplerOptions = parseOptions(samplerEntry(sampler as string).options, get, name, { ...head });
   const { gradientSurgery } = parseOptions([SURGERY_OPTION], get, name, {});
-  if (gradientSurgery === 'pcgrad' && (tail.workers as number) > 1) throw new ArgumentError(`${name(SURGERY_OPTION)} pcgrad takes the tasks' gradients one by one in this thread; it cannot split them over ${name(RUN_OPTIONS_TAIL[4])} ${tail.workers as number}`);
+  if (gradientSurgery === 'pcgrad' && (tail.workers as number) > 1) throw new ArgumentError(`${name(SURGERY_OPTION)} pcgrad takes the tasks' gradients one by one in this thread; it cannot split them over ${name(WORKERS_OPTION)} ${tail.workers as number}`);
   const c: RunConfig = {
     format: 'metagrad-run/1', ...(head as { env: string; algo: string; metaSteps: number; metaBatch: number; shots: number; querySize: number }),
     ...learner, outerLr: tail.outerLr as number, hidden: tail.hidden as number[], activation: 'relu', seed: tail.seed as number,
@@ -121,7 +123,7 @@ function build(get: (o: OptionSpec) => unknown, name: (o: OptionSpec) => string)
   };
   const params = parameterCount(c);
   if (params > MAX_PARAMETERS) {
-    throw new ArgumentError(`${name(RUN_OPTIONS_TAIL[1])} ${c.hidden.join(',')} makes a model of ${params.toExponential(2)} parameters, more than the ${MAX_PARAMETERS.toExponential(0)} this command builds`);
+    throw new ArgumentError(`${name(HIDDEN_OPTION)} ${c.hidden.join(',')} makes a model of ${params.toExponential(2)} parameters, more than the ${MAX_PARAMETERS.toExponential(0)} this command builds`);
   }
   return c;
 }
@@ -207,11 +209,11 @@ export function makeFamily(c: RunConfig): TaskFamily {
 export function makeLearner(c: RunConfig, family: TaskFamily): Learner {
   checkConfig('makeLearner', c);
   if (family === null || typeof family !== 'object' || typeof family.sample !== 'function') throw new ArgumentError(`makeLearner: family must be a TaskFamily, got ${describe(family)}`);
-  const { env } = entryOptions(c);
+  const options = entryOptions(c);
   const entry = learnerEntry(c.algo);
   const head = !entry.embeds;
-  const model = environment(c.env).model?.(family, env, new Rng(c.seed), head) ?? new MLP([family.inputSize, ...c.hidden, ...(head ? [family.outputSize] : [])], { activation: c.activation, rng: new Rng(c.seed) });
-  return entry.create(model, family, entryOptions(c).learner);
+  const model = environment(c.env).model?.(family, options.env, new Rng(c.seed), head) ?? new MLP([family.inputSize, ...c.hidden, ...(head ? [family.outputSize] : [])], { activation: c.activation, rng: new Rng(c.seed) });
+  return entry.create(model, family, options.learner);
 }
 
 /**
