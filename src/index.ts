@@ -75,7 +75,7 @@ export { Reptile } from './meta/reptile.ts';
 export type { ReptileOptions } from './meta/reptile.ts';
 export { Pretrain } from './meta/pretrain.ts';
 export type { PretrainOptions } from './meta/pretrain.ts';
-export { summarize, evaluate, classificationAccuracy } from './meta/metrics.ts';
+export { summarize, evaluate, classificationAccuracy, predictedClasses } from './meta/metrics.ts';
 export type { Summary, EvalOptions, EvalResult } from './meta/metrics.ts';
 export { metaTrain } from './meta/train.ts';
 export { registerLearner, learnerEntry, learnerNames, innerLoopOptions } from './meta/registry.ts';

@@ -27,6 +27,7 @@ import type { Module, ParamMap } from '../nn/module.ts';
 import { Adam } from '../nn/optim.ts';
 import { Rng } from '../rng.ts';
 import type { GroupShiftData } from '../envs/groups.ts';
+import { predictedClasses } from './metrics.ts';
 
 export const GROUP_METHODS = ['erm', 'uw', 'dro', 'arm-cml', 'arm-bn', 'arm-ll'] as const;
 export type GroupMethod = (typeof GROUP_METHODS)[number];
@@ -137,13 +138,7 @@ export class GroupShiftLearner {
 
   /** Predicted classes of a batch of one group. */
   predict(x: Tensor): Int32Array {
-    const z = this.method === 'arm-ll' ? tidy(() => this.logits(x).detach()) : noGrad(() => this.logits(x));
-    const [n, k] = z.shape;
-    return Int32Array.from({ length: n }, (_, i) => {
-      let best = 0;
-      for (let j = 1; j < k; j++) if (z.data[i * k + j] > z.data[i * k + best]) best = j;
-      return best;
-    });
+    return predictedClasses(this.method === 'arm-ll' ? tidy(() => this.logits(x).detach()) : noGrad(() => this.logits(x)));
   }
 
   /** One training step: its batches, the loss, an Adam step. Returns the loss. */

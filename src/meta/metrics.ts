@@ -70,6 +70,20 @@ export interface EvalResult {
 }
 
 /**
+ * The class of each row: the index of its highest score (ties: the first).
+ * @example Array.from(predictedClasses(tensor([[2, 1], [0, 3]]))) // [0, 1]
+ */
+export function predictedClasses(scores: Tensor): Int32Array {
+  if (!(scores instanceof Tensor) || scores.ndim !== 2) throw new ArgumentError(`predictedClasses: scores must be [n, classes], got ${describe(scores)}`);
+  const [n, classes] = scores.shape;
+  return Int32Array.from({ length: n }, (_, i) => {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (scores.data[i * classes + c] > scores.data[i * classes + best]) best = c;
+    return best;
+  });
+}
+
+/**
  * The fraction of rows whose highest score is their label (ties: the first class).
  * @example classificationAccuracy(tensor([[2, 1], [0, 3], [5, 4]]), tensor([0, 1, 1])) // 2 / 3
  */
@@ -77,14 +91,10 @@ export function classificationAccuracy(scores: Tensor, labels: Tensor): number {
   if (!(scores instanceof Tensor) || scores.ndim !== 2 || !(labels instanceof Tensor) || labels.size !== scores.shape[0]) {
     throw new ArgumentError(`classificationAccuracy: scores must be [n, classes] and labels hold n classes, got ${describe(scores)} and ${describe(labels)}`);
   }
-  const [n, classes] = scores.shape;
+  const predicted = predictedClasses(scores);
   let right = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (scores.data[i * classes + c] > scores.data[i * classes + best]) best = c;
-    if (best === labels.data[i]) right++;
-  }
-  return right / n;
+  for (let i = 0; i < predicted.length; i++) if (predicted[i] === labels.data[i]) right++;
+  return right / predicted.length;
 }
 
 /**
