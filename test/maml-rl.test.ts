@@ -5,9 +5,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   ArgumentError, GaussianPolicy, LinearBaseline, PointNav2D, Rng, VectorEnv, adaptPolicy, baselineAdvantages, collectEpisodes, discountedReturns,
-  episodeReturns, evaluateRL, gae, grad, metaTrainRL, normalizeAdvantages, policyGradientLoss, sliceEpisodes, withTaskInObservation, type Episodes,
+  episodeReturns, evaluateRL, gae, grad, Tensor, metaTrainRL, normalizeAdvantages, policyGradientLoss, sliceEpisodes, withTaskInObservation, type Episodes,
 } from '../src/index.ts';
 import { assertThrowsTyped } from './helpers.ts';
+import { hessianVectorProduct, policyKL } from '../src/rl/trpo.ts';
+import { mamlFisherProduct } from '../src/rl/maml-trpo.ts';
+import { add, div } from '../src/autograd/ops/elementwise.ts';
 import { assertClose } from './helpers.ts';
 
 const advantages = (ep: Episodes) => baselineAdvantages(ep);
@@ -53,6 +56,33 @@ test('the outer gradient through the inner step: finite differences of the post-
     assertClose([g2[k].data[i]], [(up - down) / 2e-6], 1e-6, 1e-5, `d/d logStd[${i}]`);
   }
   assert.ok(Math.abs(g2[k].data[0] - g1[k].data[0]) > 1e-6, 'the second-order terms matter here');
+});
+
+test('mamlFisherProduct, mean J F J through the inner step, is the Hessian of the KL through the inner step by double backward', () => {
+  const policy = new GaussianPolicy(2, 2, { hidden: [6], dtype: 'float64', rng: new Rng(4) });
+  const tasks = [[0.3, -0.2], [-0.1, 0.4]].map((goal, k) => {
+    const env = new VectorEnv(new PointNav2D(), 4);
+    env.setTasks(new Array(4).fill(goal));
+    const train = collectEpisodes(env, policy, new Rng(k), { seed: k });
+    const valid = collectEpisodes(env, policy, new Rng(k + 5), { seed: k + 10 });
+    return { train, trainAdvantages: advantages(train), valid, validAdvantages: advantages(valid) };
+  });
+  const lr = 0.3;
+  // K(θ) = mean_i KL(old_i ‖ π_θ'_i(θ)) on the tape through the inner step, and its Hessian by
+  // a double backward through that graph (third order)
+  const direct = (firstOrder: boolean) => {
+    const olds = tasks.map((t) => new Map([...adaptPolicy(policy, t.train, t.trainAdvantages, lr, { firstOrder: true })].map(([n, q]) => [n, new Tensor(q.data.slice(), q.shape)])));
+    const kls = tasks.map((t, i) => policyKL(policy, t.valid, olds[i], adaptPolicy(policy, t.train, t.trainAdvantages, lr, { firstOrder })));
+    return hessianVectorProduct(div(add(kls[0], kls[1]), 2), policy.parameters());
+  };
+  const rng = new Rng(8);
+  const vs = [0, 1, 2].map(() => Float64Array.from({ length: 34 }, () => rng.normal())); // 2·6 + 6 + 6·2 + 2 + 2 parameters
+  for (const firstOrder of [false, true]) {
+    const [ours, byHand] = [mamlFisherProduct(policy, tasks, { innerLr: lr, firstOrder }), direct(firstOrder)];
+    for (const v of vs) assertClose(ours(v), byHand(v), 1e-13, 1e-11, firstOrder ? 'first order' : 'second order');
+  }
+  const gap = (a: Float64Array, b: Float64Array) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
+  assert.ok(gap(direct(false)(vs[0]), direct(true)(vs[0])) > 1e-4, 'the inner step\'s Jacobian changes the product: the check above can fail');
 });
 
 test('a short MAML-TRPO run raises the point robot\'s return after one adaptation step', () => {

@@ -121,43 +121,76 @@ export function trpoStep(policy: Policy, ep: Episodes, advantages: ArrayLike<num
   return trustRegionStep('trpoStep', named.map(([, p]) => p), () => ratioSurrogate(policy, rows, oldLogp), () => policyKL(policy, ep, old), options);
 }
 
+/** A flat vector cut into tensors shaped (and typed) like params. */
+function unflatten(v: Float64Array, params: readonly Tensor[]): Tensor[] {
+  let at = 0;
+  return params.map((p) => {
+    const t = new Tensor(p.dtype === 'float64' ? v.slice(at, at + p.size) : Float32Array.from(v.subarray(at, at + p.size)), p.shape);
+    at += p.size;
+    return t;
+  });
+}
+
+/**
+ * v ↦ ∇²f · v at params for a scalar f already on the tape: f's gradient is taken once with its
+ * graph, and each product is one backward through that graph (vectors flat, in params' order;
+ * each product's tensors are released, the graph is kept for the next).
+ * @example
+ * const x = new Tensor(Float64Array.of(1, 2), [2]).requiresGrad_();
+ * Array.from(hessianVectorProduct(sum(mul(mul(x, x), x)), [x])(Float64Array.of(1, 0))) // [6, 0]: diag(6x)
+ */
+export function hessianVectorProduct(f: Tensor, params: readonly Tensor[]): (v: Float64Array) => Float64Array {
+  const g = grad(f, params, { createGraph: true, allowUnused: true });
+  return (v) => tidy(() => {
+    const gv = dotWith(g, unflatten(v, params)); // ∇f · v, then its gradient: the Hessian times v
+    return gv ? flatten(grad(gv, params, { retainGraph: true, allowUnused: true })) : new Float64Array(v.length);
+  });
+}
+
+export interface TrustRegionParts {
+  /**
+   * Builds the Fisher-vector product v ↦ F v, without damping (default: the Hessian of the KL
+   * by double backward). Called once, inside the step's tidy, at the current parameters.
+   */
+  fisher?: () => (v: Float64Array) => Float64Array;
+  /**
+   * The surrogate's and the KL's values at the current parameters, for the line search
+   * (default: loss().item() and kl().item(); MAML-TRPO shares one inner step between them).
+   */
+  values?: () => [loss: number, kl: number];
+}
+
 /**
  * The TRPO update of `params` for any surrogate loss and KL, both closures that build their
  * value on the tape from the parameters' current values (MAML-TRPO's pass through the inner
- * step). `fisherKL` (default: the KL) is what the Fisher-vector products differentiate, a
- * subsample's KL when cheaper; the line search always checks the whole KL. `op` names the
- * caller in errors.
+ * step). `parts.fisher` replaces the KL's double backward with a cheaper product of the same
+ * Hessian (MAML-TRPO's through the inner step, a subsample's); the line search always checks
+ * the whole KL. `op` names the caller in errors.
  */
-export function trustRegionStep(op: string, params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, options: TRPOOptions = {}, fisherKL: () => Tensor = kl): TRPOStep {
+export function trustRegionStep(op: string, params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, options: TRPOOptions = {}, parts: TrustRegionParts = {}): TRPOStep {
   options = expectOptions(op, options);
   const maxKL = expectNumber(op, 'maxKL', options.maxKL ?? 0.01, { min: 0, above: true });
   const cgIters = expectNumber(op, 'cgIters', options.cgIters ?? 10, { integer: true, min: 1 });
   const damping = expectNumber(op, 'damping', options.damping ?? 0.01, { min: 0 });
   const ratio = expectNumber(op, 'ratio', options.ratio ?? 0.5, { min: 0, above: true, max: 1 });
   const steps = expectNumber(op, 'lineSearchSteps', options.lineSearchSteps ?? 15, { integer: true, min: 1 });
+  const fisher = parts.fisher ?? (() => hessianVectorProduct(kl(), params));
+  const values = parts.values ?? ((): [number, number] => [loss().item(), kl().item()]);
   // in a tidy: the tape of the surrogate, the KL and every Fisher-vector product lives in WASM
   // memory and is released at the end, instead of being copied out to the JS heap op by op
-  return tidy(() => searchStep(params, loss, kl, fisherKL, { maxKL, cgIters, damping, ratio, steps }));
+  return tidy(() => searchStep(params, loss, fisher, values, { maxKL, cgIters, damping, ratio, steps }));
 }
 
-// fisherKL gives the Fisher-vector products (a subsample's KL, cheaper); kl checks the bound
-function searchStep(params: readonly Tensor[], loss: () => Tensor, kl: () => Tensor, fisherKL: () => Tensor, o: { maxKL: number; cgIters: number; damping: number; ratio: number; steps: number }): TRPOStep {
+function searchStep(params: readonly Tensor[], loss: () => Tensor, fisher: () => (v: Float64Array) => Float64Array, values: () => [number, number], o: { maxKL: number; cgIters: number; damping: number; ratio: number; steps: number }): TRPOStep {
   const { maxKL, cgIters, damping, ratio, steps } = o;
   const before = loss();
   const g = flatten(grad(before, params));
-  const gradKL = grad(fisherKL(), params, { createGraph: true });
-  const fvp = (v: Float64Array): Float64Array => tidy(() => { // each product's tensors released, the KL's graph kept
-    let at = 0;
-    const vs = params.map((p) => {
-      const t = new Tensor(p.dtype === 'float64' ? v.slice(at, at + p.size) : Float32Array.from(v.subarray(at, at + p.size)), p.shape);
-      at += p.size;
-      return t;
-    });
-    const gv = dotWith(gradKL, vs); // ∇KL · v, then its gradient: the Hessian times v
-    const hv = gv ? flatten(grad(gv, params, { retainGraph: true, allowUnused: true })) : new Float64Array(v.length);
+  const product = fisher();
+  const fvp = (v: Float64Array): Float64Array => {
+    const hv = product(v);
     for (let i = 0; i < hv.length; i++) hv[i] += damping * v[i];
     return hv;
-  });
+  };
   const dir = conjugateGradient(fvp, Float64Array.from(g, (x) => -x), cgIters);
   const shs = 0.5 * dot(dir, fvp(dir));
   const scale = shs > 0 ? Math.sqrt(maxKL / shs) : 0;
@@ -173,7 +206,7 @@ function searchStep(params: readonly Tensor[], loss: () => Tensor, kl: () => Ten
   let frac = 1;
   for (let k = 0; k < steps; k++, frac *= ratio) {
     setParams(frac);
-    const [newLoss, newKL] = tidy(() => [loss().item(), kl().item()]);
+    const [newLoss, newKL] = tidy(values);
     if (newLoss < lossBefore && newKL <= maxKL) return { lossBefore, lossAfter: newLoss, kl: newKL, backtracks: k, accepted: true };
   }
   setParams(0);
