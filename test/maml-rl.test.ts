@@ -80,6 +80,7 @@ test('mamlFisherProduct, mean J F J through the inner step, is the Hessian of th
   for (const firstOrder of [false, true]) {
     const [ours, byHand] = [mamlFisherProduct(policy, tasks, { innerLr: lr, firstOrder }), direct(firstOrder)];
     for (const v of vs) assertClose(ours(v), byHand(v), 1e-13, 1e-11, firstOrder ? 'first order' : 'second order');
+    assertThrowsTyped(() => ours(new Float64Array(33)), ArgumentError, 'hessianVectorProduct', 'Float64Array of 34 numbers');
   }
   const gap = (a: Float64Array, b: Float64Array) => Math.max(...a.map((x, i) => Math.abs(x - b[i])));
   assert.ok(gap(direct(false)(vs[0]), direct(true)(vs[0])) > 1e-4, 'the inner step\'s Jacobian changes the product: the check above can fail');

@@ -11,7 +11,7 @@ import { add, div, exp, mul, neg, square, sub } from '../autograd/ops/elementwis
 import { logSoftmax } from '../autograd/ops/nn.ts';
 import { sum } from '../autograd/ops/reduce.ts';
 import { noGrad } from '../autograd/tape.ts';
-import { Tensor } from '../autograd/tensor.ts';
+import { Tensor, expectTensor, expectTensors } from '../autograd/tensor.ts';
 import { tidy } from '../autograd/tidy.ts';
 import { Scope, type ParamMap } from '../nn/module.ts';
 import { CategoricalPolicy, GaussianPolicy, type Policy } from './policy.ts';
@@ -140,8 +140,16 @@ function unflatten(v: Float64Array, params: readonly Tensor[]): Tensor[] {
  * Array.from(hessianVectorProduct(sum(mul(mul(x, x), x)), [x])(Float64Array.of(1, 0))) // [6, 0]: diag(6x)
  */
 export function hessianVectorProduct(f: Tensor, params: readonly Tensor[]): (v: Float64Array) => Float64Array {
+  expectTensor('hessianVectorProduct', f, 'f');
+  expectTensors('hessianVectorProduct', params, 'params');
+  if (f.size !== 1) throw new ArgumentError(`hessianVectorProduct: f must be a scalar, got shape [${f.shape.join(', ')}]`);
+  params.forEach((p, i) => {
+    if (!p.requiresGrad) throw new ArgumentError(`hessianVectorProduct: params[${i}] [${p.shape.join(', ')}] does not require grad`);
+  });
+  const size = params.reduce((n, p) => n + p.size, 0);
   const g = grad(f, params, { createGraph: true, allowUnused: true });
   return (v) => tidy(() => {
+    if (!(v instanceof Float64Array) || v.length !== size) throw new ArgumentError(`hessianVectorProduct: v must be a Float64Array of ${size} numbers (the params' sizes), got ${describe(v)}`);
     const gv = dotWith(g, unflatten(v, params)); // ∇f · v, then its gradient: the Hessian times v
     return gv ? flatten(grad(gv, params, { retainGraph: true, allowUnused: true })) : new Float64Array(v.length);
   });
