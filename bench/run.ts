@@ -13,7 +13,7 @@ import {
   parallelTasks, type ParallelLearner, type TaskData, type Tensor, convNet, concat, crossEntropy,
 } from '../src/index.ts';
 import { makeFamily, makeLearner, makeSampler, metaTrain, runConfig } from '../src/index.ts';
-import { CheetahLite, GaussianPolicy, PointNav2D, VectorEnv, collectEpisodes, metaTrainRL, type RLStepSeconds } from '../src/index.ts';
+import { metaRLRows } from './metarl.ts';
 import { buildBytes, wasmBytes } from '../src/kernels/backend.ts';
 import { gemm_js } from '../src/kernels/js/gemm.ts';
 import { jsKernels } from '../src/kernels/js/index.ts';
@@ -254,60 +254,7 @@ if (suites.includes('maml')) {
   parallel.forEach((p) => p.dispose());
 }
 
-if (suites.includes('metarl')) {
-  // Meta-RL on the point robot at the pointnav experiment's size (20 goals x 10 episodes of 100
-  // steps, a 64-64 policy): stepping the environments alone, collecting episodes (environments,
-  // policy forward, sampling), and one MAML-TRPO meta-iteration split into its phases. Seconds
-  // per call are slow for tinybench's loop: the median of a few timed calls, spread = MAD.
-  const timed = (label: string, unit: string, calls: number, fn: () => number, work = 1) => {
-    const xs: number[] = [];
-    for (let i = 0; i < calls; i++) xs.push(fn());
-    const sorted = [...xs].sort((a, b) => a - b);
-    const med = sorted[calls >> 1];
-    const mad = [...xs.map((x) => Math.abs(x - med))].sort((a, b) => a - b)[calls >> 1];
-    rows.push({ suite: 'metarl', case: label, unit, median: unit === 's' ? med : work / med, spreadPct: (100 * mad) / med, samples: calls });
-  };
-  const family = new PointNav2D();
-  const env = new VectorEnv(family, 200);
-  env.setTasks(family.sampleTasks(new Rng(0), 200));
-  const actions = Float64Array.from({ length: 400 }, (_, i) => (i % 2 ? 0.05 : -0.03));
-  timed('PointNav2D, 200 copies x 100 steps, fixed actions (simulation only)', 'steps/s', 25, () => {
-    const t0 = performance.now();
-    env.reset(0);
-    for (let k = 0; k < 100; k++) env.step(actions);
-    return (performance.now() - t0) / 1000;
-  }, 200 * 100);
-  const policy = new GaussianPolicy(2, 2, { hidden: [64, 64], rng: new Rng(0) });
-  timed('collectEpisodes: 200 copies x 100 steps with a 64-64 Gaussian policy', 'steps/s', 5, () => {
-    const t0 = performance.now();
-    collectEpisodes(env, policy, new Rng(1), { seed: 0 });
-    return (performance.now() - t0) / 1000;
-  }, 200 * 100);
-  // CheetahLite: 1,000 copies x 200 steps (100 with --quick), random actions drawn beforehand;
-  // an env step is five integrator steps of 0.01 s, MuJoCo's anchor counts integrator steps
-  const copies = values.quick ? 100 : 1000;
-  const cheetah = new VectorEnv(new CheetahLite(), copies);
-  cheetah.setTasks(new CheetahLite().sampleTasks(new Rng(0), copies));
-  const rngA = new Rng(3);
-  const cheetahActions = Array.from({ length: 8 }, () => Float64Array.from({ length: copies * 6 }, () => rngA.uniform(-1, 1)));
-  timed(`CheetahLite, ${copies} copies x 200 steps, random actions (simulation only)`, 'steps/s', 5, () => {
-    const t0 = performance.now();
-    cheetah.reset(0);
-    for (let k = 0; k < 200; k++) cheetah.step(cheetahActions[k & 7]);
-    return (performance.now() - t0) / 1000;
-  }, copies * 200);
-  const perEnvStep = rows[rows.length - 1].median;
-  rows.push({ suite: 'metarl', case: 'CheetahLite integrator steps (5 per env step) per second; MuJoCo 2.2.2 half-cheetah: ~100,000', unit: 'steps/s', median: perEnvStep * 5, spreadPct: rows[rows.length - 1].spreadPct, samples: 5 });
-  rows.push({ suite: 'metarl', case: 'CheetahLite integrator steps / MuJoCo 2.2.2\'s 100,000 a second (MEASUREMENTS.md)', unit: '× MuJoCo', median: (perEnvStep * 5) / 100_000, spreadPct: rows[rows.length - 1].spreadPct, samples: 5 });
-  const phases: RLStepSeconds[] = [];
-  metaTrainRL({ family, policy, metaSteps: values.quick ? 2 : 4, metaBatch: 20, episodes: 10, rng: new Rng(2), onStep: (_, r) => phases.push(r.seconds) });
-  const steady = phases.slice(1); // the first grows the memory the later ones reuse
-  for (const [label, pick] of [['whole', (p: RLStepSeconds) => p.collect + p.adapt + p.outer], ['collecting the 200 episodes', (p: RLStepSeconds) => p.collect],
-    ['adapting: baselines, inner steps, the adapted policies\' 200 episodes', (p: RLStepSeconds) => p.adapt], ['the outer TRPO step (second order, 10 CG iterations, line search)', (p: RLStepSeconds) => p.outer]] as const) {
-    let i = 0;
-    timed(`MAML-TRPO meta-iteration, 20 goals x 10 episodes: ${label}`, 's', steady.length, () => pick(steady[i++]));
-  }
-}
+if (suites.includes('metarl')) rows.push(...metaRLRows(values.quick ?? false));
 
 if (suites.includes('samplers')) {
   // One whole meta-step through metaTrain (sampling the tasks and their data, the learner, the
