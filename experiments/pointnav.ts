@@ -65,12 +65,17 @@ export function pointnavPolicy(row: PointnavRow, seed: number): GaussianPolicy {
 
 /** The README's table: mean (± standard error) and CVaR of the return after 0..3 steps, per row. */
 export function pointnavTable(results: readonly PointnavResult[]): string {
-  const steps = Array.from({ length: POINTNAV.steps + 1 }, (_, s) => s);
-  const lines = [`| policy | ${steps.map((s) => `after ${s}`).join(' | ')} | ${steps.map((s) => `CVaR@${POINTNAV.alpha} after ${s}`).join(' | ')} |`, `|---|${'---:|'.repeat(2 * steps.length)}`];
+  return returnsTable(results, POINTNAV.steps, POINTNAV.alpha);
+}
+
+/** Rows of held-out returns (the point robot's, the cheetahs'): mean ± standard error and CVaR after 0..steps. */
+export function returnsTable(results: readonly { row: PointnavRow; eval: RLEvalResult }[], steps: number, alpha: number): string {
+  const ks = Array.from({ length: steps + 1 }, (_, s) => s);
+  const lines = [`| policy | ${ks.map((s) => `after ${s}`).join(' | ')} | ${ks.map((s) => `CVaR@${alpha} after ${s}`).join(' | ')} |`, `|---|${'---:|'.repeat(2 * ks.length)}`];
   for (const row of POINTNAV_ROWS) {
     const r = results.find((x) => x.row === row);
     if (!r) continue;
-    lines.push(`| ${row} | ${steps.map((s) => `${r.eval.mean[s].toFixed(1)} ± ${r.eval.stderr[s].toFixed(1)}`).join(' | ')} | ${steps.map((s) => r.eval.cvar[s].toFixed(1)).join(' | ')} |`);
+    lines.push(`| ${row} | ${ks.map((s) => `${r.eval.mean[s].toFixed(1)} ± ${r.eval.stderr[s].toFixed(1)}`).join(' | ')} | ${ks.map((s) => r.eval.cvar[s].toFixed(1)).join(' | ')} |`);
   }
   return lines.join('\n');
 }

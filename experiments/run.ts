@@ -2,7 +2,7 @@
 // [--shard K/N] [--out FILE]`: the long experiments, apart from npm test. Prints a markdown table
 // (the README's; with --json the results as JSON instead) and writes every number to
 // runs/experiments/NAME.json (or FILE), trained weights and pictures beside it. NAME:
-// robust-sine, armaml-sine, reach2d-ptb, pcgrad, msr, pointnav, fewshot or arm. --quick: a tenth of
+// robust-sine, armaml-sine, reach2d-ptb, pcgrad, msr, pointnav, cheetah, fewshot or arm. --quick: a tenth of
 // the meta-steps or less, one seed, a minute or so; --shard K/N runs every N-th of the runs
 // from the K-th (run two side by side on two cores, then join their JSON).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { asClassifier, pixelNearestNeighbour } from '../src/meta/fewshot.ts';
 import { readDigitFiles } from '../src/cli/digit-files.ts';
 import { toSafetensors } from '../src/nn/safetensors.ts';
 import { POINTNAV, POINTNAV_ROWS, pointnavRun, pointnavTable, type PointnavRow } from './pointnav.ts';
+import { CHEETAH, CHEETAH_ROWS, CHEETAH_TASKS, cheetahRun, cheetahTable } from './cheetah.ts';
 import { ARM, ARM_NAMES, armData, armRun, armTable, armWeights } from './arm.ts';
 import { GROUP_METHODS } from '../src/meta/arm.ts';
 import { REACH2D_PTB, STRATEGIES, reachPlot, reachRun, reachTable } from './reach2d-ptb.ts';
@@ -40,7 +41,7 @@ const int = (v: string | undefined, dflt: number, what: string) => {
 const [k, n] = (values.shard ?? '0/1').split('/').map(Number);
 if (!(Number.isInteger(k) && Number.isInteger(n) && n >= 1 && k >= 0 && k < n)) fail(`--shard must be K/N with 0 <= K < N, got '${values.shard}'`);
 const name = positionals[0] ?? 'robust-sine';
-const NAMES = ['robust-sine', 'armaml-sine', 'reach2d-ptb', 'pcgrad', 'msr', 'pointnav', 'fewshot', 'arm'];
+const NAMES = ['robust-sine', 'armaml-sine', 'reach2d-ptb', 'pcgrad', 'msr', 'pointnav', 'cheetah', 'fewshot', 'arm'];
 if (!NAMES.includes(name)) fail(`unknown experiment '${name}'; expected one of ${NAMES.join(', ')}`);
 const quick = Boolean(values.quick);
 /** --seeds: a list (0,1,2) or a count (3: seeds 0, 1 and 2). */
@@ -133,6 +134,32 @@ if (name === 'pointnav') {
   });
   save(out, results);
   report(`pointnav: ${metaSteps} meta-steps of ${POINTNAV.metaBatch} goals x ${POINTNAV.episodes} episodes, seed 0; ${POINTNAV.heldOut} held-out goals x ${POINTNAV.evalEpisodes} episodes`, pointnavTable(results), results);
+  process.exit(0);
+}
+if (name === 'cheetah') {
+  const metaSteps = budget(CHEETAH.metaSteps, 5);
+  // MAML-TRPO costs about twice a TRPO row and random nothing: each run to the least-loaded shard
+  const load = new Array(n).fill(0);
+  const runs = CHEETAH_TASKS.flatMap((task) => CHEETAH_ROWS.map((row) => ({ task, row })))
+    .map((r) => ({ ...r, cost: r.row === 'maml' ? 2 : r.row === 'random' ? 0 : 1 }))
+    .sort((a, b) => b.cost - a.cost)
+    .filter((r) => {
+      const shard = load.indexOf(Math.min(...load));
+      load[shard] += r.cost + 0.01;
+      return shard === k;
+    });
+  const out = values.out ?? 'runs/experiments/cheetah.json';
+  mkdirSync(dirname(out), { recursive: true });
+  const results = runs.map(({ task, row }) => {
+    const { policy, ...r } = cheetahRun(task, row, 0, metaSteps, (step, st) => {
+      if (step % 10 === 9) console.error(`${task} ${row} meta-step ${step + 1}/${metaSteps}: return ${st.before.toFixed(1)} before, ${st.after.toFixed(1)} after adapting`);
+    });
+    console.error(`${task} ${row}: ${r.seconds.toFixed(0)} s, return after 0..${CHEETAH.steps}: ${r.eval.mean.map((v) => v.toFixed(1)).join(' ')}`);
+    writeFileSync(out.replace(/\.json$/, '') + `-${task}-${row}.safetensors`, toSafetensors(policy!.stateDict(), { experiment: 'cheetah', task, row, metaSteps: String(r.metaSteps) }));
+    return r;
+  });
+  save(out, results);
+  report(`cheetah: ${metaSteps} meta-steps of ${CHEETAH.metaBatch} tasks x ${CHEETAH.episodes} episodes, seed 0; ${CHEETAH.heldOut} held-out tasks x ${CHEETAH.evalEpisodes} episodes`, cheetahTable(results), results);
   process.exit(0);
 }
 if (name === 'reach2d-ptb') {

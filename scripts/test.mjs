@@ -10,7 +10,7 @@ const SOLO = ['browser.test.ts'];
 // Seconds each file took alone on these machines (the rest about 1-3): for balancing the lanes.
 const COST = {
   'readme.test.ts': 28, 'runfolder.test.ts': 13, 'cli.test.ts': 9, 'docs.test.ts': 13, 'rl.test.ts': 2, 'maml-rl.test.ts': 6,
-  'experiment.test.ts': 11, 'experiment-armaml.test.ts': 5, 'experiment-pointnav.test.ts': 32, 'experiment-fewshot.test.ts': 14, 'fewshot.test.ts': 2,
+  'experiment.test.ts': 11, 'experiment-armaml.test.ts': 5, 'experiment-pointnav.test.ts': 32, 'experiment-cheetah.test.ts': 45, 'experiment-fewshot.test.ts': 14, 'fewshot.test.ts': 2,
   'rl-cli.test.ts': 8, 'experiment-arm.test.ts': 6, 'arm.test.ts': 2, 'rl-samplers.test.ts': 4, 'group-cli.test.ts': 4, 'sysid.test.ts': 2, 'msr-conv.test.ts': 2, 'samplers.test.ts': 4,
   'meta.test.ts': 3, 'flow.test.ts': 4, 'parallel.test.ts': 3, 'reproducible.test.ts': 3, 'fewshot-cli.test.ts': 7, 'msr.test.ts': 4,
 };

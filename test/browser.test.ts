@@ -114,6 +114,7 @@ test('robot page: the meta-trained point robot walks to a clicked goal better af
   assert.ok(Math.hypot(last.goal[0] - goal[0], last.goal[1] - goal[1]) < 0.01, `the click became the goal ${last.goal}`);
   const [before, one, two] = last.stages.map((s) => s.meanReturn);
   assert.ok(one > before + 5 && two > before + 5, `mean returns ${before.toFixed(1)} before, ${one.toFixed(1)} and ${two.toFixed(1)} after one and two steps`);
+  console.log(`  robot page: goal (${last.goal.map((v) => v.toFixed(3)).join(', ')}), mean returns ${before.toFixed(1)} before, ${one.toFixed(1)} and ${two.toFixed(1)} after one and two steps`);
   const end = (s: { path: [number, number][] }) => { const [x, y] = s.path[s.path.length - 1]; return Math.hypot(x - goal[0], y - goal[1]); };
   assert.ok(end(last.stages[2]) < end(last.stages[0]), `the adapted path ends nearer the goal: ${end(last.stages[2]).toFixed(3)} vs ${end(last.stages[0]).toFixed(3)}`);
   mkdirSync('test-results', { recursive: true });
