@@ -45,7 +45,7 @@ export function cheetahTrain(task: CheetahTaskName, row: PointnavRow, policy: Ga
   if (row === 'random') return { before: [], after: [] };
   return metaTrainRL({
     family: familyOf(task, row), policy, metaSteps, metaBatch: CHEETAH.metaBatch, episodes: CHEETAH.episodes, rng: new Rng(2000 + seed),
-    mode: row === 'maml' ? 'maml' : 'pretrain', fisherSubsample: CHEETAH.fisherSubsample, ...(onStep ? { onStep } : {}),
+    mode: row === 'maml' ? 'maml' : 'pretrain', ...(row === 'maml' ? { fisherSubsample: CHEETAH.fisherSubsample } : {}), ...(onStep ? { onStep } : {}),
   });
 }
 

@@ -161,4 +161,23 @@ test('TRPO: each accepted step keeps the KL bound and lowers the surrogate; the 
   assert.ok(mean(history.slice(-3)) > mean(history.slice(0, 3)) + 3, `returns ${history.map((v) => v.toFixed(1)).join(' ')}`);
 });
 
+test('trpoStep with fisherSubsample: the Fisher products on the first 1/k of the episodes (1: all), the whole KL still bounded', () => {
+  const env = new VectorEnv(new PointNav2D(), 6);
+  env.setTasks(new Array(6).fill([0.2, -0.3]));
+  const make = () => new GaussianPolicy(2, 2, { hidden: [8], dtype: 'float64', rng: new Rng(3) });
+  const ep = collectEpisodes(env, make(), new Rng(4), { seed: 0 });
+  const adv = normalizeAdvantages(ep.rewards, ep.mask);
+  const step = (fisherSubsample?: number) => {
+    const p = make();
+    const r = trpoStep(p, ep, adv, { maxKL: 0.01, ...(fisherSubsample ? { fisherSubsample } : {}) });
+    return { r, params: p.parameters().flatMap((t) => Array.from(t.data)) };
+  };
+  const all = step();
+  assert.equal(step(1).params, all.params, 'a subsample of 1 is the whole batch');
+  const sub = step(3);
+  assert.ok(sub.r.accepted && sub.r.kl <= 0.01 && sub.r.lossAfter < sub.r.lossBefore, JSON.stringify(sub.r));
+  assert.ok(Math.max(...sub.params.map((v, i) => Math.abs(v - all.params[i]))) > 1e-6, 'another Fisher, another step');
+  assertThrowsTyped(() => trpoStep(make(), ep, adv, { fisherSubsample: 0 }), ArgumentError, 'trpoStep', 'fisherSubsample');
+});
+
 test.run();

@@ -11,8 +11,8 @@ import { noGrad } from '../autograd/tape.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { ParamMap } from '../nn/module.ts';
 import type { Policy } from './policy.ts';
-import { episodeRows, expectEpisodes, policyGradientLoss, sliceEpisodes, type Episodes } from './rollout.ts';
-import { hessianVectorProduct, policyKL, ratioSurrogate, trustRegionStep, type TRPOOptions, type TRPOStep } from './trpo.ts';
+import { episodeRows, expectEpisodes, policyGradientLoss, type Episodes } from './rollout.ts';
+import { headEpisodes, hessianVectorProduct, policyKL, ratioSurrogate, trustRegionStep, type TRPOOptions, type TRPOStep } from './trpo.ts';
 
 export interface MetaRLTask {
   /** Episodes of the current policy and their advantages: the inner step's data. */
@@ -32,13 +32,6 @@ export interface MAMLTRPOOptions extends TRPOOptions {
    * (CVaR-ML's 1/k on the k worst tasks). The KL of the trust region stays the tasks' mean.
    */
   taskWeights?: readonly number[];
-  /**
-   * The Fisher-vector products of the conjugate gradient use the KL on the first 1/k of each
-   * task's post-adaptation episodes and the inner step's Hessian on the first 1/k of its
-   * pre-adaptation ones (default 1: all; OpenAI's TRPO uses every 5th step). The line search
-   * still checks the whole KL.
-   */
-  fisherSubsample?: number;
 }
 
 /**
@@ -61,7 +54,8 @@ export function adaptPolicy(policy: Policy, ep: Episodes, advantages: ArrayLike<
 }
 
 /**
- * One MAML-TRPO outer step on a meta-batch of tasks (their episodes collected as above).
+ * One MAML-TRPO outer step on a meta-batch of tasks (their episodes collected as above);
+ * `fisherSubsample` takes the inner loss's Hessian, as well as the KL's, on 1/k of the episodes.
  * @example
  * const policy = new GaussianPolicy(2, 2, { hidden: [8] });
  * const train = collectEpisodes(new VectorEnv(new PointNav2D(), 2), policy, new Rng(0));
@@ -78,7 +72,7 @@ export function mamlTrpoStep(policy: Policy, tasks: readonly MetaRLTask[], optio
   if (weights !== undefined && (!Array.isArray(weights) || weights.length !== tasks.length || weights.some((w) => typeof w !== 'number' || !Number.isFinite(w)))) {
     throw new ArgumentError(`mamlTrpoStep: taskWeights must be ${tasks.length} finite numbers, one per task, got ${describe(weights)}`);
   }
-  const subsample = expectNumber('mamlTrpoStep', 'fisherSubsample', options.fisherSubsample ?? 1, { integer: true, min: 1 });
+  const subsample = expectNumber('mamlTrpoStep', 'fisherSubsample', options.fisherSubsample ?? 1, { integer: true, min: 1 }); // here on the inner Hessian too
   const params = policy.parameters();
   // what collected each task's valid episodes: the adapted policy at the current θ, detached
   const olds = tasks.map((t) => {
@@ -141,8 +135,7 @@ export function mamlFisherProduct(policy: Policy, tasks: readonly MetaRLTask[], 
   if (!Array.isArray(tasks) || tasks.length === 0) throw new ArgumentError(`mamlFisherProduct: tasks must be a non-empty array of { train, trainAdvantages, valid, validAdvantages }, got ${describe(tasks)}`);
   options = expectOptions('mamlFisherProduct', options);
   const lr = expectNumber('mamlFisherProduct', 'innerLr', options.innerLr ?? 0.1, { min: 0 });
-  const subsample = expectNumber('mamlFisherProduct', 'subsample', options.subsample ?? 1, { integer: true, min: 1 });
-  const head = (ep: Episodes) => (subsample === 1 ? ep : sliceEpisodes(ep, 0, Math.ceil(ep.n / subsample)));
+  const head = (ep: Episodes) => headEpisodes('mamlFisherProduct', ep, options.subsample);
   const params = policy.parameters();
   const names = [...policy.paramMap().keys()];
   const perTask = tasks.map((t, i) => {
@@ -151,7 +144,8 @@ export function mamlFisherProduct(policy: Policy, tasks: readonly MetaRLTask[], 
     const frozen: ParamMap = new Map(names.map((n, k) => [n, new Tensor(at[k].data, at[k].shape)]));
     const klHv = hessianVectorProduct(policyKL(policy, head(t.valid), frozen, new Map(names.map((n, k) => [n, at[k]]))), at);
     const train = head(t.train);
-    const innerHv = options.firstOrder ? null : hessianVectorProduct(policyGradientLoss(policy, train, Float64Array.from({ length: train.n * train.t }, (_, k) => t.trainAdvantages[k]), policy.paramMap()), params);
+    const advantages = train === t.train ? t.trainAdvantages : Float64Array.from({ length: train.n * train.t }, (_, k) => t.trainAdvantages[k]);
+    const innerHv = options.firstOrder ? null : hessianVectorProduct(policyGradientLoss(policy, train, advantages, policy.paramMap()), params);
     return { klHv, innerHv };
   });
   const jacobian = (hv: ((v: Float64Array) => Float64Array) | null, v: Float64Array) => {

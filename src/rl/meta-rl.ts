@@ -76,8 +76,6 @@ export interface MetaTrainRLOptions extends AdvantageOptions, TRPOOptions {
   sampler?: TaskSampler;
   /** The meta-step to start at (default 0): a resumed run continues with the rng and policy it saved. */
   startStep?: number;
-  /** The Fisher-vector products on the first 1/k of each task's episodes (mamlTrpoStep's; default 1: all). */
-  fisherSubsample?: number;
   /**
    * After each meta-step: mean return before and after adaptation (equal for pretrain), the
    * step's KL and line-search backtracks, and where its time went in seconds: collecting the
@@ -108,7 +106,7 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
   const sampler = o.sampler;
   if (sampler !== undefined && (sampler === null || typeof sampler !== 'object' || typeof sampler.sample !== 'function')) throw new ArgumentError(`metaTrainRL: sampler must be a TaskSampler, got ${describe(sampler)}`);
   const adv = { gamma: o.gamma, lambda: o.lambda };
-  const trpo: TRPOOptions = { maxKL: o.maxKL, cgIters: o.cgIters, damping: o.damping, ratio: o.ratio, lineSearchSteps: o.lineSearchSteps };
+  const trpo: TRPOOptions = { maxKL: o.maxKL, cgIters: o.cgIters, damping: o.damping, ratio: o.ratio, lineSearchSteps: o.lineSearchSteps, fisherSubsample: o.fisherSubsample };
   const all = new VectorEnv(family, metaBatch * episodes);
   const one = new VectorEnv(family, episodes);
   const before: number[] = [];
@@ -154,7 +152,7 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
     const adapt = lap();
     const losses = tasks.map((t) => -mean(episodeReturns(t.valid)));
     const w = drawn && sampler?.objective ? taskWeights(sampler.objective(drawn), losses) : undefined;
-    const r = mamlTrpoStep(policy, tasks, { ...trpo, innerLr, firstOrder: o.firstOrder, fisherSubsample: o.fisherSubsample, ...(w ? { taskWeights: w } : {}) });
+    const r = mamlTrpoStep(policy, tasks, { ...trpo, innerLr, firstOrder: o.firstOrder, ...(w ? { taskWeights: w } : {}) });
     if (drawn) sampler!.observe?.(drawn, losses, step);
     before.push(mean(episodeReturns(batch)));
     after.push(mean(tasks.flatMap((t) => episodeReturns(t.valid))));
