@@ -113,6 +113,7 @@ export { VectorEnv } from './envs/rl/env.ts';
 export type { Env, EnvFamily, EnvSpec, Space, BoxSpace, DiscreteSpace, StepResult, VectorStep } from './envs/rl/env.ts';
 export { PointNav2D, Reach2D } from './envs/rl/pointnav.ts';
 export { withTaskInObservation } from './envs/rl/oracle.ts';
+export { rescaleAction } from './envs/rl/rescale-action.ts';
 export { DataError, DigitsFewShot, digitClassSplits, digitImages } from './envs/digits.ts';
 export { digitsFewShotEntry } from './envs/digits-entry.ts';
 export type { DigitImages, DigitSplit, DigitsFewShotOptions } from './envs/digits.ts';

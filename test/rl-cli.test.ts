@@ -7,11 +7,12 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng, makeRLFamily, makeRLPolicy, metaTrainRL, rlRunConfig } from '../src/index.ts';
+import { ArgumentError, Rng, makeRLFamily, makeRLPolicy, metaTrainRL, rlRunConfig } from '../src/index.ts';
 import { evalRL, loadRLRun, rlTrainEval } from '../src/cli/rl-run.ts';
 import { rlTrainOptions } from '../src/rl/run-config.ts';
 import { setReproducible } from '../src/kernels/backend.ts';
 import { cli as runCli } from './command.ts';
+import { assertThrowsTyped } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'metagrad-rl-cli-'));
 const cli = (...args: string[]) => runCli(args);
@@ -57,12 +58,20 @@ test('train --env pointnav: the run folder holds the policy metaTrainRL makes fr
 });
 
 test('train: the oracle sees the task; a cheetah run draws its x over an episode; a discrete map trains a categorical policy; pretrain does not adapt', () => {
-  const oracle = cli('train', '--env', 'cheetah-vel', '--algo', 'oracle', ...SMALL, '--out', join(dir, 'oracle'));
+  const oracle = cli('train', '--env', 'cheetah-vel', '--algo', 'oracle', '--action-scale', '10', ...SMALL, '--out', join(dir, 'oracle'));
   assert.is(oracle.status, 0, oracle.stderr);
   assert.match(oracle.stderr, /3\/3 .* return -\d+\.\d kl 0\.\d{4} \d+\.\d s/); // the progress line: return, KL, seconds
   assert.match(oracle.stdout, /\| oracle \| 3 \| -\d+\.\d\d \|/);
   const o = loadRLRun(join(dir, 'oracle'));
   assert.is((o.policy as unknown as { obsSize: number }).obsSize, 18); // 17 + the target velocity
+  // pytorch-maml-rl's action scale: kept in config.json, the family rebuilt with it
+  assert.is(o.config.actionScale, 10);
+  assert.equal(o.family.actionSpace, { kind: 'box', low: new Array(6).fill(-10), high: new Array(6).fill(10) });
+  assert.is(JSON.parse(readFileSync(join(dir, 'nav', 'config.json'), 'utf8')).actionScale, undefined, 'absent unless given');
+  assertThrowsTyped(() => makeRLFamily(rlRunConfig({ env: 'khazaddum', 'action-scale': 2 })), ArgumentError, 'makeRLFamily', 'actionScale (--action-scale)', 'discrete');
+  const zero = cli('train', '--env', 'cheetah-vel', '--action-scale', '0', ...SMALL, '--out', join(dir, 'zero'));
+  assert.is(zero.status, 2);
+  assert.match(zero.stderr, /--action-scale must be a number > 0 and <= 1000000, got '0'/);
   const xpos = readFileSync(join(dir, 'oracle', 'xpos.svg'), 'utf8');
   for (const label of ['before adapting', 'after 1 step', 'after 2 steps']) assert.ok(xpos.includes(label), label);
   // CVaR-ML's weights on a pretrained policy (each task's advantages scaled by its weight)

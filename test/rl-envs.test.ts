@@ -3,7 +3,7 @@
 // actions and task ids refused by name.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ArgumentError, CartPole, KhazadDum, Pendulum, PointNav2D, Reach2D, Rng, VectorEnv } from '../src/index.ts';
+import { ArgumentError, CartPole, CheetahLite, KhazadDum, Pendulum, PointNav2D, Reach2D, Rng, VectorEnv, rescaleAction } from '../src/index.ts';
 import { khazadDumCell } from '../src/envs/rl/khazad-dum.ts';
 import { assertClose, assertThrowsTyped } from './helpers.ts';
 
@@ -150,6 +150,33 @@ test('seeded resets repeat; N copies stepped together equal each stepped alone; 
   assert.equal([b.reward[0], ...Array.from(b.obs.subarray(0, 2))], [0, 0.05, 0]);
   assert.equal(Array.from(b.done), [1, 0]);
   assertThrowsTyped(() => nav.step([0, 0, 0]), ArgumentError, 'VectorEnv.step', '2 x 2');
+});
+
+test("rescaleAction: the policy's box [-s, s] mapped affinely onto the family's, clipped first", () => {
+  const nav = rescaleAction(new PointNav2D(), 2).make();
+  assert.equal(nav.actionSpace, { kind: 'box', low: [-2, -2], high: [2, 2] });
+  nav.setTask([0.5, 0.5]);
+  nav.reset();
+  assertClose(nav.step([1, -2]).obs, [0.05, -0.1], 1e-15); // -0.1 + (1 + 2)·0.2/4, and the low end
+  assertClose(nav.step([7, 0]).obs, [0.15, -0.1], 1e-15); // clipped to 2 first: +0.1
+  // the cheetah at scale 10 steps as the plain one does at a tenth of the action
+  const plain = new CheetahLite({ task: 'direction' }).make(), scaled = rescaleAction(new CheetahLite({ task: 'direction' }), 10).make();
+  plain.setTask([-1]);
+  scaled.setTask([-1]);
+  assert.equal(Array.from(scaled.reset(3)), Array.from(plain.reset(3)));
+  const rng = new Rng(1);
+  for (let t = 0; t < 20; t++) {
+    const a = Array.from({ length: 6 }, () => rng.normal(0, 6));
+    const p = plain.step(a.map((v) => Math.min(1, Math.max(-1, v / 10)))), s = scaled.step(a);
+    assertClose(s.obs, p.obs, 1e-10); // -1 + (a + 10)·2/20 rounds apart from a/10
+    assertClose([s.reward], [p.reward], 1e-10);
+  }
+  assertThrowsTyped(() => scaled.step([0, 0, 0, 0, 0, NaN]), ArgumentError, 'cheetah-dir.step', 'action[5]');
+  assertThrowsTyped(() => scaled.step([0]), ArgumentError, 'cheetah-dir.step', '6 numbers');
+  assertThrowsTyped(() => rescaleAction(new PointNav2D(), 0), ArgumentError, 'rescaleAction', 'scale');
+  assertThrowsTyped(() => rescaleAction(new PointNav2D(), Infinity), ArgumentError, 'rescaleAction', 'scale');
+  assertThrowsTyped(() => rescaleAction(new CartPole(), 2), ArgumentError, 'rescaleAction', 'bounded box');
+  assertThrowsTyped(() => rescaleAction({} as never, 2), ArgumentError, 'rescaleAction', 'EnvFamily');
 });
 
 test.run();

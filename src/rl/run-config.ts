@@ -5,6 +5,7 @@
 import { ArgumentError, CheckpointError, describe, expectOptions } from '../errors.ts';
 import { rlEnvironment, rlEnvironmentNames } from '../envs/rl/registry.ts';
 import { withTaskInObservation } from '../envs/rl/oracle.ts';
+import { rescaleAction } from '../envs/rl/rescale-action.ts';
 import type { EnvFamily } from '../envs/rl/env.ts';
 import { checkedJsonConfig, parseOptions, type OptionSpec } from '../options.ts';
 import { Rng } from '../rng.ts';
@@ -31,6 +32,8 @@ export interface RLRunConfig {
   gamma: number;
   lambda: number;
   hidden: number[];
+  /** The policy's actions in [-actionScale, actionScale], rescaled onto the env's box (rescaleAction); absent: the box itself. */
+  actionScale?: number;
   seed: number;
   reproducible?: true;
   /** The task sampler (src/meta/samplers/registry.ts) and its options; absent means uniform. */
@@ -51,6 +54,7 @@ export const RL_RUN_OPTIONS: readonly OptionSpec[] = [
   { flag: 'gamma', field: 'gamma', kind: 'number', min: () => 0, max: 1, dflt: () => 0.99, arg: 'X', help: 'discount (default 0.99)' },
   { flag: 'lambda', field: 'lambda', kind: 'number', min: () => 0, max: 1, dflt: () => 1, arg: 'X', help: "GAE's lambda (default 1)" },
   { flag: 'hidden', field: 'hidden', kind: 'list', min: () => 1, max: 4096, dflt: () => [64, 64], arg: 'A,B', help: "the policy's hidden layers (default 64,64, tanh)" },
+  { flag: 'action-scale', field: 'actionScale', kind: 'number', min: () => 0, above: true, max: 1e6, dflt: () => undefined, arg: 'X', help: "the policy acts in [-X, X], mapped onto the env's box (pytorch-maml-rl's cheetahs: 10; default: the box)" },
   { flag: 'seed', field: 'seed', kind: 'int', min: () => 0, max: 2 ** 31 - 1, dflt: () => 0, arg: 'S', help: 'seed (default 0): the same seed gives the same numbers' },
   { flag: 'reproducible', field: 'reproducible', kind: 'flag', dflt: () => undefined, arg: '', help: 'the same bytes on every machine (plain SIMD, no fused multiply-add)' },
 ];
@@ -98,7 +102,7 @@ export function rlRunConfigFromJson(raw: unknown, path: string): RLRunConfig {
 
 /** rlRunConfigFromJson's work, its errors naming only the file (what the command line prints). */
 export function checkedRLRunConfig(raw: unknown, path: string): RLRunConfig {
-  return checkedJsonConfig(raw, path, 'metagrad-rl-run/1', build, ['reproducible', 'sampler'], () => 'a meta-RL run');
+  return checkedJsonConfig(raw, path, 'metagrad-rl-run/1', build, ['reproducible', 'sampler', 'actionScale'], () => 'a meta-RL run');
 }
 
 function checkConfig(op: string, c: unknown): asserts c is RLRunConfig {
@@ -118,12 +122,17 @@ export function rlConfigJson(c: RLRunConfig): string {
 }
 
 /**
- * The run's family as its policy sees it (the oracle's carries the task id in every observation).
+ * The run's family as its policy sees it (the oracle's carries the task id in every observation;
+ * with actionScale, its actions are rescaled).
  * @example makeRLFamily(rlRunConfig({ algo: 'oracle' })).observationSpace.low.length // 4
  */
 export function makeRLFamily(c: RLRunConfig): EnvFamily {
   checkConfig('makeRLFamily', c);
-  const family = rlEnvironment(c.env).create();
+  let family = rlEnvironment(c.env).create();
+  if (c.actionScale !== undefined) {
+    if (family.actionSpace.kind !== 'box') throw new ArgumentError(`makeRLFamily: actionScale (--action-scale) rescales box actions; ${c.env}'s are discrete`);
+    family = rescaleAction(family, c.actionScale);
+  }
   return c.algo === 'oracle' ? withTaskInObservation(family) : family;
 }
 
