@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   ArgumentError, GaussianPolicy, LinearBaseline, PointNav2D, Rng, VectorEnv, adaptPolicy, baselineAdvantages, collectEpisodes, discountedReturns,
-  episodeReturns, evaluateRL, gae, grad, Tensor, metaTrainRL, normalizeAdvantages, policyGradientLoss, sliceEpisodes, withTaskInObservation, type Episodes,
+  episodeReturns, evaluateRL, gae, grad, Tensor, metaTrainRL, normalizeAdvantages, policyGradientLoss, sliceEpisodes, trpoStep, withTaskInObservation, type Episodes,
 } from '../src/index.ts';
 import { assertThrowsTyped } from './helpers.ts';
 import { hessianVectorProduct, policyKL } from '../src/rl/trpo.ts';
@@ -94,6 +94,27 @@ test('a short MAML-TRPO run raises the point robot\'s return after one adaptatio
   assert.ok(kls.every((kl) => kl <= 0.01), `every step within the KL bound: ${kls}`);
   assert.ok(mean(after.slice(-4)) > mean(after.slice(0, 4)) + 10, `after adaptation: ${after.map((v) => v.toFixed(1)).join(' ')}`);
   assert.ok(mean(after.slice(-4)) > mean(before.slice(-4)) + 5, `one step helps: ${after.slice(-4)} vs ${before.slice(-4)}`);
+});
+
+test('pretrain is one TRPO step on the batch with a baseline and normalised advantages per task', () => {
+  const make = () => new GaussianPolicy(2, 2, { hidden: [8], rng: new Rng(4) });
+  const trained = make();
+  metaTrainRL({ family: new PointNav2D(), policy: trained, metaSteps: 1, metaBatch: 3, episodes: 4, rng: new Rng(9), mode: 'pretrain' });
+  // the same batch by hand: the tasks, then their episodes stepped together from seed 0
+  const rng = new Rng(9);
+  const goals = new PointNav2D().sampleTasks(rng, 3);
+  const env = new VectorEnv(new PointNav2D(), 12);
+  env.setTasks(goals.flatMap((g) => [g, g, g, g]));
+  const byHand = make();
+  const batch = collectEpisodes(env, byHand, rng, { seed: 0 });
+  const perTask = new Float64Array(12 * batch.t);
+  for (let i = 0; i < 3; i++) perTask.set(advantages(sliceEpisodes(batch, 4 * i, 4 * i + 4)), 4 * i * batch.t);
+  trpoStep(byHand, batch, perTask);
+  for (const [name, p] of trained.paramMap()) assert.equal(Array.from(p.data), Array.from(byHand.paramMap().get(name)!.data), name);
+  // and not the batch-wide baseline (the tasks' returns differ more than the actions' effects)
+  const wide = make();
+  trpoStep(wide, batch, advantages(batch));
+  assert.not.equal(Array.from(wide.paramMap().get('logStd')!.data), Array.from(trained.paramMap().get('logStd')!.data));
 });
 
 test('evaluateRL: step 0 is the policy\'s own episodes, step 1 those of the policy adapted on them; the tail is the low end', () => {
