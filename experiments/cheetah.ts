@@ -2,7 +2,11 @@
 // HalfCheetahDir) on CheetahLite: run at a target velocity U[0, 2] or forward or backward (±1).
 // pytorch-maml-rl's settings where they fit the budget: a 64-64 tanh Gaussian policy, one
 // policy-gradient inner step at 0.1, TRPO outer steps (KL 0.01, 10 conjugate-gradient
-// iterations), discount 0.99, GAE λ 1 over the linear feature baseline. Rows as the point robot's:
+// iterations), discount 0.99, GAE λ 1 over the linear feature baseline, and its action scale:
+// the policy acts in [-10, 10], a tenth of that drives the motors (rescaleAction). At scale 1
+// the policy's initial unit noise saturates the motors and its control cost swamps the
+// direction task's signal: 300 meta-steps at scale 1 left MAML-TRPO at returns of -30; at
+// scale 10 the same run adapts within 75 meta-steps. Rows as the point robot's:
 // MAML-TRPO; the pretrained policy (TRPO across tasks, no adaptation in training); a random
 // initialisation; the oracle (the task in its observation, trained like the pretrained policy).
 // The budget is far below the paper's (500 meta-steps of 40 tasks × 20 episodes): CHEETAH below,
@@ -11,6 +15,7 @@
 import { setReproducible } from '../src/kernels/backend.ts';
 import { CheetahLite } from '../src/envs/rl/cheetah.ts';
 import { withTaskInObservation } from '../src/envs/rl/oracle.ts';
+import { rescaleAction } from '../src/envs/rl/rescale-action.ts';
 import type { EnvFamily } from '../src/envs/rl/env.ts';
 import { GaussianPolicy } from '../src/rl/policy.ts';
 import { evaluateRL, metaTrainRL, type MetaTrainRLOptions, type RLEvalResult } from '../src/rl/meta-rl.ts';
@@ -21,8 +26,8 @@ export const CHEETAH_TASKS = ['velocity', 'direction'] as const;
 export type CheetahTaskName = (typeof CHEETAH_TASKS)[number];
 export const CHEETAH_ROWS = POINTNAV_ROWS;
 
-/** The budget: meta-steps, tasks and episodes per meta-step, held-out tasks and their episodes. */
-export const CHEETAH = { metaSteps: 300, metaBatch: 20, episodes: 10, fisherSubsample: 5, heldOut: 20, evalEpisodes: 10, steps: 2, alpha: 0.1 } as const;
+/** The policy's action scale; the budget: meta-steps, tasks and episodes per meta-step, held-out tasks and their episodes. */
+export const CHEETAH = { actionScale: 10, metaSteps: 300, metaBatch: 20, episodes: 10, fisherSubsample: 5, heldOut: 20, evalEpisodes: 10, steps: 2, alpha: 0.1 } as const;
 
 /** A pointnav-shaped result (row, seed, curve, held-out evaluation, seconds) of one task family. */
 export interface CheetahResult extends PointnavResult {
@@ -30,7 +35,7 @@ export interface CheetahResult extends PointnavResult {
 }
 
 const familyOf = (task: CheetahTaskName, row: PointnavRow): EnvFamily => {
-  const base = new CheetahLite({ task });
+  const base = rescaleAction(new CheetahLite({ task }), CHEETAH.actionScale);
   return row === 'oracle' ? withTaskInObservation(base) : base;
 };
 
