@@ -3,8 +3,9 @@
 // batch), advantages from the linear feature baseline fitted per task and GAE, the inner
 // policy-gradient step, episodes of each adapted policy, and the outer TRPO step through the
 // inner one (mamlTrpoStep). `pretrain` is the multi-task baseline: TRPO on the unadapted policy
-// over the same tasks, with the same baseline and normalised advantages per task. evaluateRL reports held-out tasks' returns after 0..k adaptation steps
-// by their mean, standard error, CVaR (the mean of the lowest alpha fraction) and worst.
+// over the same tasks, with the same baseline and normalised advantages per task. evaluateRL
+// reports held-out tasks' returns after 0..k adaptation steps by their mean, standard error,
+// CVaR (the mean of the lowest alpha fraction) and worst.
 import { ArgumentError, describe, expectFunction, expectNumber, expectOptions } from '../errors.ts';
 import { Tensor } from '../autograd/tensor.ts';
 import type { ParamMap } from '../nn/module.ts';
@@ -128,9 +129,10 @@ export function metaTrainRL(o: MetaTrainRLOptions): { before: number[]; after: n
     const collect = lap();
     if (mode === 'pretrain') {
       // a baseline per task, as the inner steps have: tasks' returns differ by more than any action's effect
+      const perTask = goals.map((_, i) => sliceEpisodes(batch, i * episodes, (i + 1) * episodes));
       const advantages = new Float64Array(batch.n * batch.t);
-      for (let i = 0; i < goals.length; i++) advantages.set(baselineAdvantages(sliceEpisodes(batch, i * episodes, (i + 1) * episodes), adv), i * episodes * batch.t);
-      const losses = goals.map((_, i) => -mean(episodeReturns(sliceEpisodes(batch, i * episodes, (i + 1) * episodes))));
+      perTask.forEach((ep, i) => advantages.set(baselineAdvantages(ep, adv), i * episodes * batch.t));
+      const losses = perTask.map((ep) => -mean(episodeReturns(ep)));
       const w = drawn && sampler?.objective ? taskWeights(sampler.objective(drawn), losses) : null;
       // a task weighed w_i in the mean surrogate: its advantages scaled by w_i·T
       if (w) for (let i = 0; i < advantages.length; i++) advantages[i] *= w[Math.floor(i / (episodes * batch.t))] * metaBatch;

@@ -5,7 +5,7 @@
 // and costs a hundredth of the control cost it would at scale 1.
 import { ArgumentError, describe, expectNumber } from '../../errors.ts';
 import type { Rng } from '../../rng.ts';
-import { WithSpec, type BoxSpace, type Env, type EnvFamily, type EnvSpec, type StepResult } from './env.ts';
+import { WithSpec, boxAction, type BoxSpace, type Env, type EnvFamily, type EnvSpec, type StepResult } from './env.ts';
 
 class RescaledAction extends WithSpec implements Env {
   private readonly a: Float64Array;
@@ -26,14 +26,9 @@ class RescaledAction extends WithSpec implements Env {
   step(action: ArrayLike<number> | number): StepResult {
     const { low, high } = this.inner.actionSpace as BoxSpace;
     const s = this.scale;
-    const a = typeof action === 'number' ? [action] : action;
-    if (a === null || typeof a !== 'object' || a.length !== this.a.length) throw new ArgumentError(`${this.name}.step: action must be ${this.a.length} numbers, got ${describe(action)}`);
-    for (let i = 0; i < this.a.length; i++) {
-      const v = a[i];
-      if (typeof v !== 'number' || Number.isNaN(v)) throw new ArgumentError(`${this.name}.step: action[${i}] is ${describe(v)}; actions must be numbers`);
-      this.a[i] = low[i] + ((Math.min(s, Math.max(-s, v)) + s) * (high[i] - low[i])) / (2 * s);
-    }
-    return this.inner.step(this.a);
+    const a = boxAction(this, action, this.a); // checked and clipped into [-s, s]
+    for (let i = 0; i < a.length; i++) a[i] = low[i] + ((a[i] + s) * (high[i] - low[i])) / (2 * s);
+    return this.inner.step(a);
   }
 }
 
